@@ -36,10 +36,14 @@ void cs_err_prefix(struct cs_err *err, const char *fmt, ...)
     va_end(ap);
     n = strlen(err->msg);
     if (n + 2 < sizeof(err->msg)) {
-        memcpy(err->msg + n, ": ", 3);
-        n += 2;
+        size_t room = sizeof(err->msg) - n - 2 - 1;
+        size_t oldlen = strlen(old);
         /* the old text may be cut: the message is one line of context */
-        strncat(err->msg + n, old, sizeof(err->msg) - n - 1);
+        if (oldlen > room)
+            oldlen = room;
+        memcpy(err->msg + n, ": ", 2);
+        memcpy(err->msg + n + 2, old, oldlen);
+        err->msg[n + 2 + oldlen] = '\0';
     }
 }
 
