@@ -96,7 +96,14 @@ def _xml_elem(tag, shape, v, out):
         out.append(f"<{tag}>{_xml_scalar(shape, v)}</{tag}>")
 
 
+def _check_keys(shape, value):
+    unknown = set(value) - set(shape.members)
+    if unknown:
+        raise ValueError(f"{shape.name} has no member {sorted(unknown)[0]}")
+
+
 def _xml_members(shape, value, out):
+    _check_keys(shape, value)
     for mname, mshape in shape.members.items():
         v = value.get(mname)
         if v is None:
@@ -143,6 +150,7 @@ def _ec2_body(api, op, data, rid):
 def _json_value(shape, v, protocol):
     t = shape.type_name
     if t == "structure":
+        _check_keys(shape, v)
         out = {}
         for mname, mshape in shape.members.items():
             if mshape.serialization.get("location"):
