@@ -140,6 +140,8 @@ static const struct setting settings[] = {
      "seconds a report stays in Redis"},
     {"CELLSCAN_STARTUP_TIMEOUT", "startup-timeout", SET_INT, "30", 1, 600, NULL, NULL, ALL, OFF(startup_timeout_s),
      "seconds to wait for Kafka and Redis at start before exiting non-zero"},
+    {"CELLSCAN_MAX_POLL_INTERVAL", "max-poll-interval", SET_INT, "10", 1, 3600, NULL, NULL, ALL, OFF(max_poll_interval_s),
+     "seconds a Kafka consumer may go without polling before the group drops it (max.poll.interval.ms; also the rebalance timeout)"},
     {"CELLSCAN_ROLE_NAME", "role-name", SET_STR, "CellScanReadOnly", 0, 0, NULL, check_role_name, D | W | C, OFF(role_name),
      "role assumed in every scanned account"},
     {"CELLSCAN_ROLE_ARN_TEMPLATE", "role-arn-template", SET_STR, "arn:{partition}:iam::{account_id}:role/{role_name}", 0, 0, NULL, check_template, D | W | C, OFF(role_arn_template),

@@ -36,6 +36,7 @@ struct cs_config {
     char *redis_url;
     int report_ttl_s;
     int startup_timeout_s;
+    int max_poll_interval_s;
     /* AWS access */
     char *role_name;
     char *role_arn_template;
