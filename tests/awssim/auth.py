@@ -192,6 +192,10 @@ def verify(req, scope, secret):
     """AuthFailure unless req carries a valid SigV4 signature by secret."""
     names = [h.lower() for h in scope.signed_headers]
     present = {k.lower() for k, _ in req.headers}
+    content_sha = req.header("x-amz-content-sha256")
+    if scope.service == "s3" and content_sha is None:
+        raise AuthFailure("s3_invalid_request",
+                          "Missing required header for this request: x-amz-content-sha256")
     if "host" not in names:
         raise AuthFailure("signature", "'Host' or ':authority' must be a 'SignedHeader' "
                           "in the AWS Authorization.")
@@ -203,7 +207,6 @@ def verify(req, scope, secret):
         raise AuthFailure("signature", "Date in Credential scope does not match YYYYMMDD from "
                           f"ISO-8601 version of date from HTTP: '{scope.date}' != "
                           f"'{amz_date[:8]}', from '{amz_date}'.")
-    content_sha = req.header("x-amz-content-sha256")
     if scope.service == "s3":
         _check_s3_payload(req, names, content_sha)
     elif content_sha is not None and content_sha.strip() != hashlib.sha256(req.body).hexdigest():
@@ -214,9 +217,6 @@ def verify(req, scope, secret):
 
 
 def _check_s3_payload(req, names, content_sha):
-    if content_sha is None:
-        raise AuthFailure("s3_invalid_request",
-                          "Missing required header for this request: x-amz-content-sha256")
     unsigned = sorted(k.lower() for k, _ in req.headers
                       if k.lower().startswith("x-amz-") and k.lower() not in names)
     if unsigned:
