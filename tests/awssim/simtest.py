@@ -28,7 +28,7 @@ ML = "777777777777"
 ARCHIVE = "888888888888"
 ROLE = "CellScanReadOnly"
 EXTERNAL_ID = "cellscan-demo"
-NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
                   parameter_validation=False,
                   read_timeout=10, s3={"addressing_style": "path"})
 
