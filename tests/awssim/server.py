@@ -79,7 +79,8 @@ class Simulator:
         if req.path.startswith(ADMIN_PREFIX):
             return Outcome(self.admin.handle(req.method, req.path, req.query, req.body))
         authz = req.header("authorization")
-        if authz is None and self.cred_endpoints.matches(req.path):
+        sigv4 = authz is not None and authz.startswith(auth.ALGORITHM)
+        if not sigv4 and self.cred_endpoints.matches(req.path):
             return self._credential_endpoint(req)
         if authz is None:
             return self._unsigned(req)
