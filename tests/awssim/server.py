@@ -351,6 +351,9 @@ class Simulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle
+    # plus the client's delayed ACK costs ~40 ms per kept-alive request.
+    disable_nagle_algorithm = True
     server_version = "awssim"
     sys_version = ""
 
