@@ -57,15 +57,16 @@ struct cs_sigv4_creds {
     const char *session_token; /* NULL or "" = none */
 };
 
+/* The result, reused from one signing to the next. canonical holds the
+ * session token, so it is a secret buffer (zeroed when freed). */
 struct cs_sigv4_signed {
     struct cs_buf authorization;  /* value of the Authorization header */
     char payload_hash[CS_SHA256_HEX_LEN + 1]; /* hex SHA-256 of the body */
-    int keep_steps;               /* set to keep the two buffers below */
-    struct cs_buf canonical;      /* canonical request (when keep_steps) */
-    struct cs_buf string_to_sign; /* (when keep_steps) */
+    struct cs_buf canonical;      /* the canonical request */
+    struct cs_buf string_to_sign;
 };
 
-/* Initialises out empty (keep_steps clear). Cannot fail. */
+/* Initialises out empty. Cannot fail. */
 void cs_sigv4_signed_init(struct cs_sigv4_signed *out);
 
 /* Frees the buffers of out. NULL is a no-op. */
