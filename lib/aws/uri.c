@@ -68,3 +68,16 @@ cs_rc cs_uri_decode(struct cs_buf *out, const char *s, size_t n)
     }
     return rc;
 }
+
+cs_rc cs_uri_query_add(struct cs_buf *out, const char *name, const char *value)
+{
+    cs_rc rc = out->len > 0 ? cs_buf_appendc(out, '&') : CS_OK;
+
+    if (rc == CS_OK)
+        rc = cs_uri_encode(out, name, strlen(name), NULL);
+    if (rc == CS_OK && value != NULL)
+        rc = cs_buf_appendc(out, '=');
+    if (rc == CS_OK && value != NULL)
+        rc = cs_uri_encode(out, value, strlen(value), NULL);
+    return rc;
+}

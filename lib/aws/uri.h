@@ -20,4 +20,10 @@ cs_rc cs_uri_encode(struct cs_buf *out, const char *s, size_t n,
  * '%' are copied as they are; '+' stays '+'). Errors as cs_buf_append. */
 cs_rc cs_uri_decode(struct cs_buf *out, const char *s, size_t n);
 
+/* Appends "name=value" (both encoded) to a query string or form body
+ * being built, with '&' first when out is not empty; value NULL appends
+ * the name alone (S3's "?tagging"). Errors as cs_buf_append. */
+cs_rc cs_uri_query_add(struct cs_buf *out, const char *name,
+                       const char *value);
+
 #endif
