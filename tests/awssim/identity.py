@@ -79,6 +79,18 @@ def _sts(code, message, status=400):
 _SESSION_NAME = re.compile(r"[\w+=,.@-]*")
 
 
+def trusts(role, principal_arn, principal_account, caller_role=None):
+    """Whether role's trust policy lets the principal (or a session of caller_role) assume it."""
+    for t in role.trust:
+        if t == "*" or t == principal_arn:
+            return True
+        if t in (principal_account, f"arn:{PARTITION}:iam::{principal_account}:root"):
+            return True
+        if caller_role is not None and t == caller_role.arn:
+            return True
+    return False
+
+
 class Identity:
     def __init__(self, world):
         self.world = world
@@ -139,16 +151,6 @@ class Identity:
             return True
         return not any(fnmatch.fnmatchcase(iam_action, p) for p in cred.role.deny_actions)
 
-    def _trusts(self, role, principal_arn, principal_account, caller_role):
-        for t in role.trust:
-            if t == "*" or t == principal_arn:
-                return True
-            if t in (principal_account, f"arn:{PARTITION}:iam::{principal_account}:root"):
-                return True
-            if caller_role is not None and t == caller_role.arn:
-                return True
-        return False
-
     # ---- STS ----
 
     def assume_role(self, caller, params, now):
@@ -165,7 +167,7 @@ class Identity:
         role = self.world.role(parsed[0], parsed[1])
         if account is None or role is None or account.status != "ACTIVE":
             raise denied
-        if not self._trusts(role, caller.arn, caller.account_id, caller.role):
+        if not trusts(role, caller.arn, caller.account_id, caller.role):
             raise denied
         if role.external_id is not None and params.get("ExternalId") != role.external_id:
             raise denied

@@ -51,12 +51,12 @@ def _tags_ok(tags, tag_filters):
     return True
 
 
-def _resources(call):
-    w = call.world
+def tagged_resources(world, account_id, region):
+    """What GetResources knows in (account, region): every resource with a tag."""
     out = []
     for kind in REGIONAL_KINDS:
-        out.extend(r for r in w.resources(call.account_id, call.region, kind) if r.tags)
-    out.extend(b for b in w.buckets(call.account_id) if b.region == call.region and b.tags)
+        out.extend(r for r in world.resources(account_id, region, kind) if r.tags)
+    out.extend(b for b in world.buckets(account_id) if b.region == region and b.tags)
     return out
 
 
@@ -77,7 +77,7 @@ def get_resources(call):
     per_page = p.get("ResourcesPerPage")
     if per_page is not None and not 1 <= per_page <= 100:
         raise _bad("ResourcesPerPage must be between 1 and 100")
-    items = [r for r in _resources(call) if _type_ok(r.arn, type_filters)
+    items = [r for r in tagged_resources(call.world, call.account_id, call.region) if _type_ok(r.arn, type_filters)
              and _tags_ok(r.tags, tag_filters) and (not arns or r.arn in arns)]
     scope = (repr(sorted(type_filters)), repr(tag_filters), repr(arns))
     page, nxt = call.page(items, p.get("PaginationToken") or None, per_page, *scope)
