@@ -7,4 +7,4 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
     echo "awssim: needs python3-boto3 python3-botocore python3-yaml (apt-get install)" >&2
     exit 1
 }
-exec timeout 900 /usr/bin/python3 "$here/run_tests.py" "$@"
+exec timeout 600 /usr/bin/python3 "$here/run_tests.py" "$@"
