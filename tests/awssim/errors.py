@@ -171,7 +171,7 @@ CATALOGUE = {
     "unknown_operation": {
         "*query": ("InvalidAction", 400, "The action or operation requested is invalid."),
         "ec2": ("InvalidAction", 400, "The action or operation requested is invalid."),
-        "s3": ("NotImplemented", 501, "A header you provided implies functionality that is not implemented"),
+        "s3": ("NotImplemented", 501, "awssim does not serve this operation"),
         "*json": ("UnknownOperationException", 400, ""),
         "*rest-json": ("UnknownOperationException", 404, ""),
     },

@@ -269,6 +269,20 @@ class AuthOverHttpTest(SimTestCase):
             self.assertIs(conn.sock, first_sock)
         conn.close()
 
+    def test_chunked_request_body(self):
+        body = b"Action=GetCallerIdentity&Version=2011-06-15"
+        h = auth.sign_request("POST", self.url + "/", {
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body,
+            ACCESS_KEY, SECRET_KEY, None, "sts", "us-east-1")
+        h.pop("Content-Length", None)
+        h["Transfer-Encoding"] = "chunked"
+        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=10)
+        conn.request("POST", "/", body=iter([body[:10], body[10:]]), headers=h, encode_chunked=True)
+        r = conn.getresponse()
+        self.assertEqual(r.status, 200, r.read())
+        r.read()
+        conn.close()
+
     def test_scope_service_and_region_checks(self):
         # A key valid for STS used with an eu region it is enabled in: fine; invalid region: refused.
         self.client("sts", region="eu-west-1").get_caller_identity()
