@@ -47,6 +47,12 @@ static cs_rc new_topics(const struct cs_topic_spec *specs, size_t n,
     char errstr[KAFKA_ERRSTR_MAX];
 
     for (size_t i = 0; i < n; i++) {
+        if (specs[i].partitions < 1 || specs[i].replication == 0 ||
+            specs[i].replication < -1)
+            return cs_err_set(err, CS_ERR_INVALID,
+                              "topic %s: needs >= 1 partition and replication "
+                              ">= 1 (or -1), not %d and %d", specs[i].name,
+                              specs[i].partitions, specs[i].replication);
         out[i] = rd_kafka_NewTopic_new(specs[i].name, specs[i].partitions,
                                        specs[i].replication, errstr,
                                        sizeof(errstr));
@@ -107,8 +113,9 @@ cleanup:
         rd_kafka_queue_destroy(q);
     if (opts)
         rd_kafka_AdminOptions_destroy(opts);
-    if (topics)
-        rd_kafka_NewTopic_destroy_array(topics, n);
+    for (size_t i = 0; topics && i < n; i++)
+        if (topics[i]) /* a bad spec stops the array half-built */
+            rd_kafka_NewTopic_destroy(topics[i]);
     free(topics);
     if (rk)
         rd_kafka_destroy(rk);

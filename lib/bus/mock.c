@@ -8,6 +8,7 @@
 struct cs_mock_kafka_s {
     rd_kafka_t *rk;
     rd_kafka_mock_cluster_t *mc;
+    int brokers;
 };
 
 /* The handle only hosts the cluster; it never connects anywhere, so its
@@ -21,10 +22,12 @@ static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
     (void)buf;
 }
 
-static cs_rc create_topics(cs_mock_kafka_t *m, int brokers,
-                           const struct cs_topic_spec *topics, size_t n,
-                           struct cs_err *err)
+cs_rc cs_mock_kafka_create_topics(cs_mock_kafka_t *m,
+                                  const struct cs_topic_spec *topics, size_t n,
+                                  struct cs_err *err)
 {
+    int brokers = m->brokers;
+
     for (size_t i = 0; i < n; i++) {
         int repl = topics[i].replication;
         rd_kafka_resp_err_t e;
@@ -39,7 +42,7 @@ static cs_rc create_topics(cs_mock_kafka_t *m, int brokers,
                               topics[i].name);
         e = rd_kafka_mock_topic_create(m->mc, topics[i].name,
                                        topics[i].partitions, repl);
-        if (e)
+        if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
             return cs_err_set(err, CS_ERR_UNAVAILABLE,
                               "mock cluster: cannot create topic %s: %s",
                               topics[i].name, rd_kafka_err2str(e));
@@ -82,7 +85,8 @@ cs_mock_kafka_t *cs_mock_kafka_new(int brokers,
                    "mock cluster: cannot start %d broker(s)", brokers);
         goto fail;
     }
-    if (create_topics(m, brokers, topics, n, err) != CS_OK)
+    m->brokers = brokers;
+    if (cs_mock_kafka_create_topics(m, topics, n, err) != CS_OK)
         goto fail;
     return m;
 fail:

@@ -29,6 +29,14 @@ cs_mock_kafka_t *cs_mock_kafka_new(int brokers,
                                    const struct cs_topic_spec *topics,
                                    size_t n, struct cs_err *err);
 
+/* Creates n more topics (same rules as cs_mock_kafka_new; an existing
+ * name keeps its partitions). The mock cluster has no Admin API
+ * (CreateTopics); this is how topics appear on it. Errors: CS_ERR_INVALID,
+ * CS_ERR_UNAVAILABLE. */
+cs_rc cs_mock_kafka_create_topics(cs_mock_kafka_t *m,
+                                  const struct cs_topic_spec *topics, size_t n,
+                                  struct cs_err *err);
+
 /* "127.0.0.1:PORT,..." of the brokers. Borrowed: valid until
  * cs_mock_kafka_destroy. Cannot fail. */
 const char *cs_mock_kafka_bootstrap(const cs_mock_kafka_t *m);
