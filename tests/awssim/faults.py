@@ -73,6 +73,12 @@ def normalise(spec):
     return f
 
 
+def matches(f, account, service, operation, region):
+    """Whether fault f's match keys select this call."""
+    return all(f[k] in ("*", v) for k, v in (("account", account), ("service", service),
+                                             ("operation", operation), ("region", region)))
+
+
 class FaultSet:
     def __init__(self, seed=0):
         self._lock = threading.Lock()
@@ -117,8 +123,7 @@ class FaultSet:
         now = time.monotonic()
         with self._lock:
             for f in self._faults:
-                if not all(f[k] in ("*", v) for k, v in (("account", account), ("service", service),
-                                                         ("operation", operation), ("region", region))):
+                if not matches(f, account, service, operation, region):
                     continue
                 if "count" in f and f["fired"] >= f["count"]:
                     continue

@@ -79,6 +79,11 @@ def _sts(code, message, status=400):
 _SESSION_NAME = re.compile(r"[\w+=,.@-]*")
 
 
+def role_allows(role, iam_action):
+    """False when role (None = not a role session) denies iam_action."""
+    return role is None or not any(fnmatch.fnmatchcase(iam_action, p) for p in role.deny_actions)
+
+
 def trusts(role, principal_arn, principal_account, caller_role=None):
     """Whether role's trust policy lets the principal (or a session of caller_role) assume it."""
     for t in role.trust:
@@ -147,9 +152,7 @@ class Identity:
     @staticmethod
     def allowed(cred, iam_action):
         """False when the caller's role denies iam_action (e.g. "ec2:DescribeVolumes")."""
-        if cred.role is None:
-            return True
-        return not any(fnmatch.fnmatchcase(iam_action, p) for p in cred.role.deny_actions)
+        return role_allows(cred.role, iam_action)
 
     # ---- STS ----
 

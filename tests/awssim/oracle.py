@@ -16,7 +16,6 @@ the first of its category, a hang, ...) raises OracleError instead of
 guessing.
 """
 import argparse
-import fnmatch
 import json
 import os
 import sys
@@ -27,7 +26,8 @@ import errors  # noqa: E402
 import faults as faults_mod  # noqa: E402
 import regions as regions_mod  # noqa: E402
 import tagpolicy  # noqa: E402
-from identity import trusts  # noqa: E402
+import services  # noqa: E402
+from identity import role_allows, trusts  # noqa: E402
 from services.tagging import tagged_resources  # noqa: E402
 from world import (EC2_INSTANCE, EC2_VOLUME, ECS_CLUSTER, ECS_SERVICE, EKS_CLUSTER,  # noqa: E402
                    LAMBDA_FUNCTION, RDS_DB, parse_role_arn)
@@ -46,9 +46,6 @@ CATEGORIES = {
 CATEGORY_TYPES = {"ec2": ("ec2:instance", "ec2:volume"), "s3": ("s3:bucket",), "rds": ("rds:db",),
                   "lambda": ("lambda:function",), "ecs": ("ecs:cluster", "ecs:service"),
                   "eks": ("eks:cluster",), "tagging": ()}
-IAM_PREFIX = {"ec2": "ec2", "rds": "rds", "lambda": "lambda", "ecs": "ecs", "eks": "eks",
-              "resourcegroupstaggingapi": "tag", "s3": "s3", "sts": "sts"}
-IAM_SPECIAL = {("s3", "ListBuckets"): "s3:ListAllMyBuckets"}
 ACCESS_DENIED_CODES = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
                        "AuthorizationError")
 DEFAULT_CAP = 1000
@@ -82,8 +79,7 @@ class _Calls:
 
     def _permanent(self, account, service, operation, region):
         for f in self.faults:
-            if not all(f[k] in ("*", v) for k, v in (("account", account), ("service", service),
-                                                     ("operation", operation), ("region", region))):
+            if not faults_mod.matches(f, account, service, operation, region):
                 continue
             if f["kind"] in ("throttle", "latency") or "count" in f or "probability" in f:
                 continue
@@ -103,8 +99,8 @@ class _Calls:
                 return (code, code in ACCESS_DENIED_CODES)
             raise OracleError(f"fault {f} makes {service} {operation} in {account}/{region} "
                               "depend on client timeouts and retries; the oracle does not guess")
-        action = IAM_SPECIAL.get((service, operation), f"{IAM_PREFIX.get(service, service)}:{operation}")
-        if role is not None and any(fnmatch.fnmatchcase(action, p) for p in role.deny_actions):
+        action = services.iam_action(services.by_name(service), operation)
+        if not role_allows(role, action):
             return (errors.lookup("denied", service)[0], True)
         return None
 

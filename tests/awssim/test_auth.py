@@ -74,6 +74,9 @@ class Aws4SuiteTest(unittest.TestCase):
         with self.assertRaises(auth.AuthFailure):
             auth.verify(req, scope, SUITE_SECRET)
 
+
+
+class AuthorizationHeaderTest(unittest.TestCase):
     def test_malformed_authorization(self):
         for bad in ("AWS4-HMAC-SHA256 Credential=a/b/c", "Basic dXNlcjpwYXNz",
                     "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, "

@@ -64,6 +64,14 @@ def by_signing_name(name):
     return _BY_SIGNING_NAME.get(name)
 
 
+def by_name(name):
+    """The module of a botocore service name (e.g. "resourcegroupstaggingapi")."""
+    for mod in all_services():
+        if mod.NAME == name:
+            return mod
+    return None
+
+
 def all_services():
     by_signing_name("sts")
     return list(_BY_SIGNING_NAME.values())
