@@ -71,7 +71,7 @@ class FixtureWorld(World):
         ps = dict(s.get("page_size") or {})
         self.settings = Settings(page_size=ps, default_page_size=int(ps.pop("default", 5)),
                                  seed=int(s.get("seed", 0)),
-                                 request_log_size=int(s.get("request_log_size", 100000)))
+                                 request_log_size=int(s.get("request_log_size", 50000)))
         self._accounts = {}
         self._order = []
         self._ous = {}

@@ -224,6 +224,7 @@ class Simulator:
         entry = {"service": service, "operation": None, "region": region, "request_id": rid,
                  "access_key_id": scope.access_key if scope else None}
         call = None
+        truncate = False
         try:
             name, op, raw = self._identify(req, api)
             entry["operation"] = name
@@ -248,41 +249,40 @@ class Simulator:
                 kind = {"unknown": "unknown_param"}.get(e.kind, e.kind)
                 raise errors.error(kind, service, e.message)
             call = services.Call(service, name, region, cred, self.world, self.identity,
-                                 self.paginator, now, params, req.lower, scope is None)
+                                 self.paginator, now, params)
             fault_account = self._fault_account(call)
             if service == "sts" and name == "AssumeRole":
                 entry["target_account"] = fault_account
             entry["iam_action"] = services.iam_action(mod, name)
             outcome = self._apply_faults(entry, fault_account, service, name, region,
                                          (api, op, rid, call))
-            if outcome is not None and outcome.action != "truncate_pending":
-                return outcome
+            if outcome is not None:
+                if outcome.action != "truncate_pending":
+                    return outcome
+                truncate = True   # answer normally, then cut the body short
             if cred is not None and not self.identity.allowed(cred, entry["iam_action"]):
                 raise errors.error("denied", service, f"User: {cred.arn} is not authorized to "
                                    f"perform: {entry['iam_action']}"
                                    if service not in ("s3", "ec2") else None)
             data = mod.OPERATIONS[name](call)
             if hasattr(mod, "render"):
-                body = mod.render(name, data)
-                resp = protocols.Response(200, body, protocols.request_id_headers(service, rid)
+                resp = protocols.Response(200, mod.render(name, data),
+                                          protocols.request_id_headers(service, rid)
                                           + [("Content-Type", "application/xml")])
             else:
                 resp = protocols.render(service, api, op, data, rid)
             entry.update(outcome="ok", status=resp.status)
-            if outcome is not None:   # a truncate fault: send the real answer, cut short
-                entry["outcome"] = "fault:truncated"
-                outcome.response = resp
-                outcome.action = "truncate"
-                return outcome
-            return Outcome(resp)
         except ApiError as e:
             entry.update(outcome=e.code, status=e.status, error_code=e.code)
-            return Outcome(protocols.render_error(service, api.protocol, e, rid, req.method != "HEAD"))
+            resp = protocols.render_error(service, api.protocol, e, rid, req.method != "HEAD")
         finally:
             if call is not None:
                 entry.update(call.log)
+            if truncate:
+                entry["outcome"] = "fault:truncated"
             entry["latency_ms"] = round((time.monotonic() - t0) * 1000, 3)
             self.log.record(entry)
+        return Outcome(resp, "truncate" if truncate else None)
 
     def _fault_account(self, call):
         if call.service == "sts" and call.operation in ("AssumeRole", "AssumeRoleWithWebIdentity"):

@@ -221,7 +221,7 @@ class World:
 class Settings:
     """Page sizes and other knobs. page_size: {service: int | {operation: int}}."""
 
-    def __init__(self, page_size=None, default_page_size=5, seed=0, request_log_size=100000):
+    def __init__(self, page_size=None, default_page_size=5, seed=0, request_log_size=50000):
         self.page_size = dict(page_size or {})
         self.default_page_size = default_page_size
         self.seed = seed

@@ -11,8 +11,7 @@ from pagination import BadToken
 class Call:
     """One authenticated API call, as handlers see it."""
 
-    def __init__(self, service, operation, region, cred, world, identity, paginator, now, params,
-                 headers=None, unsigned=False):
+    def __init__(self, service, operation, region, cred, world, identity, paginator, now, params):
         self.service = service
         self.operation = operation
         self.region = region
@@ -22,8 +21,6 @@ class Call:
         self.paginator = paginator
         self.now = now
         self.params = params
-        self.headers = headers or {}
-        self.unsigned = unsigned
         self.log = {}     # extra request-log fields a handler wants recorded
 
     @property
