@@ -1,0 +1,25 @@
+#!/bin/bash
+# Entrypoint of the awssim image (deploy/Dockerfile, target awssim), for
+# deploy/compose.yaml only. The simulator listens on 127.0.0.1 by design;
+# socat forwards the container's port 4566 to it so the other containers
+# reach it as http://awssim:4566 (the Host header the clients signed passes
+# through unchanged, so SigV4 verification is unaffected).
+#
+#   awssim-run [awssim.py arguments]     default: --demo
+set -uo pipefail
+listen_port=${AWSSIM_LISTEN_PORT:-4566}
+sim_port=${AWSSIM_PORT:-4567}
+args=("$@")
+[ ${#args[@]} -gt 0 ] || args=(--demo)
+
+/usr/bin/python3 /opt/awssim/awssim.py --port "$sim_port" "${args[@]}" &
+sim=$!
+socat "TCP-LISTEN:$listen_port,fork,reuseaddr" "TCP:127.0.0.1:$sim_port" &
+fwd=$!
+trap 'kill -TERM "$sim" "$fwd" 2>/dev/null' TERM INT
+# Whichever ends first ends the container; the other is stopped too.
+wait -n "$sim" "$fwd"
+status=$?
+kill -TERM "$sim" "$fwd" 2>/dev/null
+wait
+exit "$status"
