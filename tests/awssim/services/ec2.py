@@ -91,24 +91,31 @@ def _instance(res, az):
     return inst
 
 
-def describe_instances(call):
-    ids = call.params.get("InstanceIds") or []
-    mr = _max_results(call, 5, 1000)
+def _select_page(call, kind, ids_param, max_hi, set_name, not_found, matches):
+    """One page of kind: by ids, or filtered and paginated (MaxResults 5..max_hi)."""
+    ids = call.params.get(ids_param) or []
+    mr = _max_results(call, 5, max_hi)
     if ids and mr is not None:
         raise ApiError("InvalidParameterCombination",
-                       "The parameter instancesSet cannot be used with the parameter maxResults")
-    items = call.world.resources(call.account_id, call.region, EC2_INSTANCE)
+                       f"The parameter {set_name} cannot be used with the parameter maxResults")
+    items = call.world.resources(call.account_id, call.region, kind)
     if ids:
         known = {r.name for r in items}
         missing = [i for i in ids if i not in known]
         if missing:
-            raise ApiError("InvalidInstanceID.NotFound",
-                           f"The instance ID '{missing[0]}' does not exist")
+            raise not_found(missing[0])
         items = [r for r in items if r.name in ids]
     filters = _filters(call)
     if filters:
-        items = [r for r in items if _instance_matches(r, filters)]
-    page, nxt = call.page(items, call.params.get("NextToken"), mr, repr(sorted(ids)), repr(filters))
+        items = [r for r in items if matches(r, filters)]
+    return call.page(items, call.params.get("NextToken"), mr, repr(sorted(ids)), repr(filters))
+
+
+def describe_instances(call):
+    page, nxt = _select_page(
+        call, EC2_INSTANCE, "InstanceIds", 1000, "instancesSet",
+        lambda i: ApiError("InvalidInstanceID.NotFound", f"The instance ID '{i}' does not exist"),
+        _instance_matches)
     az = call.region + "a"
     reservations = []
     for res in page:
@@ -157,22 +164,10 @@ def _volume_matches(res, filters):
 
 
 def describe_volumes(call):
-    mr = _max_results(call, 5, 500)
-    ids = call.params.get("VolumeIds") or []
-    if ids and mr is not None:
-        raise ApiError("InvalidParameterCombination",
-                       "The parameter volumeSet cannot be used with the parameter maxResults")
-    items = call.world.resources(call.account_id, call.region, EC2_VOLUME)
-    if ids:
-        known = {r.name for r in items}
-        missing = [i for i in ids if i not in known]
-        if missing:
-            raise ApiError("InvalidVolume.NotFound", f"The volume '{missing[0]}' does not exist.")
-        items = [r for r in items if r.name in ids]
-    filters = _filters(call)
-    if filters:
-        items = [r for r in items if _volume_matches(r, filters)]
-    page, nxt = call.page(items, call.params.get("NextToken"), mr, repr(sorted(ids)), repr(filters))
+    page, nxt = _select_page(
+        call, EC2_VOLUME, "VolumeIds", 500, "volumeSet",
+        lambda v: ApiError("InvalidVolume.NotFound", f"The volume '{v}' does not exist."),
+        _volume_matches)
     vols = []
     for res in page:
         a = res.attrs
