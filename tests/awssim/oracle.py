@@ -350,18 +350,25 @@ def _score(compliant, total):
     return (1.0, True) if total == 0 else (compliant / total, False)
 
 
-def fold(client_id, cells_by_account, skipped, report_cap=DEFAULT_CAP):
-    """The report from per-account cell lists (docs/compliance.md, "The fold")."""
-    accounts = []
-    evidence = {}
-    report_violations = []
-    truncated = 0
-    dropped = 0
-    o_total = o_compliant = o_violations = o_expected = o_with_data = 0
-    all_statuses = []
-    denied = []
-    for account_id in sorted(cells_by_account):
-        cells = cells_by_account[account_id]
+class Fold:
+    """docs/compliance.md "The fold", fed one account at a time in ascending id order,
+    so a large scan never holds more than one account's cells."""
+
+    def __init__(self, client_id, skipped, report_cap=DEFAULT_CAP):
+        self.client_id = client_id
+        self.skipped = skipped
+        self.report_cap = report_cap
+        self.accounts = []
+        self.evidence = {}
+        self.violations = []
+        self.truncated = 0
+        self.statuses = []
+        self.denied = []
+        self.sums = {"total": 0, "compliant": 0, "violations": 0, "expected": 0, "with_data": 0}
+
+    def add(self, account_id, cells):
+        if self.accounts and account_id <= self.accounts[-1]["account_id"]:
+            raise ValueError("Fold.add: accounts must come in ascending id order")
         total = sum(c["total"] for c in cells)
         compliant = sum(c["compliant"] for c in cells)
         violations = sum(c["violation_count"] for c in cells)
@@ -372,47 +379,49 @@ def fold(client_id, cells_by_account, skipped, report_cap=DEFAULT_CAP):
                 agg = types.setdefault(t, {"total": 0, "compliant": 0})
                 agg["total"] += n["total"]
                 agg["compliant"] += n["compliant"]
-            evidence[c["cell_id"]] = {"status": c["evidence_status"], "record_count": c["record_count"],
-                                      "error_code": c["error_code"], "reason": c["reason"]}
-            truncated += c["violations_truncated"]
-            if c["reason"] == "assume_role_denied" and account_id not in denied:
-                denied.append(account_id)
+            self.evidence[c["cell_id"]] = {"status": c["evidence_status"],
+                                           "record_count": c["record_count"],
+                                           "error_code": c["error_code"], "reason": c["reason"]}
+            self.truncated += c["violations_truncated"]
+            if c["reason"] == "assume_role_denied" and account_id not in self.denied:
+                self.denied.append(account_id)
         mine = sorted((v for c in cells for v in c["violations"]),
                       key=lambda v: (v["account_id"],) + _violation_key(v))
-        room = report_cap - len(report_violations)
-        report_violations.extend(mine[:max(room, 0)])
-        dropped += max(0, len(mine) - max(room, 0))
+        room = max(self.report_cap - len(self.violations), 0)
+        self.violations.extend(mine[:room])
+        self.truncated += max(0, len(mine) - room)
         score, no_data = _score(compliant, total)
         statuses = [c["status"] for c in cells]
-        all_statuses.extend(statuses)
-        accounts.append({"account_id": account_id, "status": rollup(statuses), "total": total,
-                         "compliant": compliant, "violations": violations, "score": score,
-                         "no_data": no_data,
-                         "coverage": with_data / len(cells) if cells else 1.0,
-                         "cells_expected": len(cells), "cells_with_data": with_data,
-                         "resource_types": dict(sorted(types.items()))})
-        o_total += total
-        o_compliant += compliant
-        o_violations += violations
-        o_expected += len(cells)
-        o_with_data += with_data
-    score, no_data = _score(o_compliant, o_total)
-    return {
-        "schema_version": 1,
-        "client_id": client_id,
-        "status": rollup(all_statuses),
-        "reason": "",
-        "overall": {"total": o_total, "compliant": o_compliant, "violations": o_violations,
-                    "score": score, "no_data": no_data,
-                    "coverage": o_with_data / o_expected if o_expected else 1.0,
-                    "cells_expected": o_expected, "cells_with_data": o_with_data},
-        "accounts": accounts,
-        "skipped_accounts": skipped,
-        "errors": {"permission_denied": sorted(denied)},
-        "evidence_completeness": dict(sorted(evidence.items())),
-        "violations": report_violations,
-        "violations_truncated": truncated + dropped,
-    }
+        self.statuses.extend(statuses)
+        self.accounts.append({"account_id": account_id, "status": rollup(statuses), "total": total,
+                              "compliant": compliant, "violations": violations, "score": score,
+                              "no_data": no_data,
+                              "coverage": with_data / len(cells) if cells else 1.0,
+                              "cells_expected": len(cells), "cells_with_data": with_data,
+                              "resource_types": dict(sorted(types.items()))})
+        for k, v in (("total", total), ("compliant", compliant), ("violations", violations),
+                     ("expected", len(cells)), ("with_data", with_data)):
+            self.sums[k] += v
+
+    def report(self):
+        s = self.sums
+        score, no_data = _score(s["compliant"], s["total"])
+        return {
+            "schema_version": 1,
+            "client_id": self.client_id,
+            "status": rollup(self.statuses),
+            "reason": "",
+            "overall": {"total": s["total"], "compliant": s["compliant"], "violations": s["violations"],
+                        "score": score, "no_data": no_data,
+                        "coverage": s["with_data"] / s["expected"] if s["expected"] else 1.0,
+                        "cells_expected": s["expected"], "cells_with_data": s["with_data"]},
+            "accounts": self.accounts,
+            "skipped_accounts": self.skipped,
+            "errors": {"permission_denied": sorted(self.denied)},
+            "evidence_completeness": dict(sorted(self.evidence.items())),
+            "violations": self.violations,
+            "violations_truncated": self.truncated,
+        }
 
 
 def scanner_principal(world):
@@ -434,7 +443,7 @@ def expected_report(world, policy, scope, cell_cap=DEFAULT_CAP, report_cap=DEFAU
     regions = list(dict.fromkeys(scope.get("regions") or []))
     role_name = scope.get("role_name", "CellScanReadOnly")
     accounts, skipped = discover(world, scope, principal, calls)
-    cells_by_account = {}
+    result = Fold(scope.get("client_id", ""), skipped, report_cap)
     for account_id in accounts:
         failure = assume_outcome(world, calls, principal, account_id, scope)
         cells = []
@@ -445,8 +454,8 @@ def expected_report(world, policy, scope, cell_cap=DEFAULT_CAP, report_cap=DEFAU
                 continue
             results = walk_cell(world, calls, account_id, role_name, category, regions, categories)
             cells.append(evaluate_cell(policy, account_id, category, results, cell_cap))
-        cells_by_account[account_id] = cells
-    return fold(scope.get("client_id", ""), cells_by_account, skipped, report_cap)
+        result.add(account_id, cells)
+    return result.report()
 
 
 def main(argv=None):
