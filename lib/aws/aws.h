@@ -178,6 +178,11 @@ cs_rc cs_aws_call(cs_aws_client_t *cl, const cs_aws_creds_t *creds,
 cs_rc cs_aws_base_creds(cs_aws_client_t *cl, cs_aws_creds_t **out,
                         struct cs_err *err);
 
+/* Which provider supplied the base credentials and where, e.g. "env" or
+ * "profile 'dev' (/home/u/.aws/credentials)", into out; "" before the
+ * first resolution. Thread-safe. Cannot fail. */
+void cs_aws_base_describe(cs_aws_t *aws, char *out, size_t outlen);
+
 /* What an AssumeRole is for. NULL/0 fields take the configured value. */
 struct cs_aws_assume_opts {
     const char *account_id;  /* target account (12 digits), or NULL with role_arn */

@@ -20,7 +20,9 @@
 #define CS_AWS_REQUEST_ID_MAX 128
 
 struct cs_aws_error {
-    char code[CS_AWS_CODE_MAX];       /* "ThrottlingException"; "" when none */
+    char code[CS_AWS_CODE_MAX];       /* "ThrottlingException"; the HTTP status
+                                         * ("503") when the body has none, as
+                                         * botocore; "" when no answer */
     char message[CS_AWS_MESSAGE_MAX]; /* AWS's message, or what failed locally */
     int http_status;                  /* 0 when no HTTP answer arrived */
     char request_id[CS_AWS_REQUEST_ID_MAX];
