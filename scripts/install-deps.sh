@@ -10,17 +10,21 @@
 set -euo pipefail
 
 # What `cmake --build` needs. deploy/Dockerfile installs exactly this list
-# (tests/deploy compares them).
+# (tests/integration/test_deploy.py compares them). libcmocka-dev is here
+# because the default configure (CELLSCAN_TESTS=ON) requires it.
 BUILD_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libhiredis-dev
   libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev
-  libmicrohttpd-dev
+  libmicrohttpd-dev libcmocka-dev
 )
 # What the test suite, the simulator, fuzzing and the demo need on top.
 TEST_PACKAGES=(
-  libcmocka-dev redis-server clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  redis-server clang-14 libfuzzer-14-dev libclang-rt-14-dev
   python3 python3-botocore python3-boto3 python3-yaml
+  # deploy/ checks (test_deploy.py): compose validation, the simulator's
+  # port forwarder, and the scheduler/consumer examples on a mock cluster
+  docker-compose socat python3-confluent-kafka python3-protobuf protobuf-compiler
 )
 
 mode=all

@@ -6,15 +6,19 @@
 # through unchanged, so SigV4 verification is unaffected).
 #
 #   awssim-run [awssim.py arguments]     default: --demo
+#   AWSSIM_DIR (/opt/awssim), AWSSIM_BIND (0.0.0.0), AWSSIM_LISTEN_PORT (4566),
+#   AWSSIM_PORT (4567, the simulator itself on 127.0.0.1)
 set -uo pipefail
+sim_dir=${AWSSIM_DIR:-/opt/awssim}
 listen_port=${AWSSIM_LISTEN_PORT:-4566}
+bind=${AWSSIM_BIND:-0.0.0.0}
 sim_port=${AWSSIM_PORT:-4567}
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--demo)
 
-/usr/bin/python3 /opt/awssim/awssim.py --port "$sim_port" "${args[@]}" &
+/usr/bin/python3 "$sim_dir/awssim.py" --port "$sim_port" "${args[@]}" &
 sim=$!
-socat "TCP-LISTEN:$listen_port,fork,reuseaddr" "TCP:127.0.0.1:$sim_port" &
+socat "TCP-LISTEN:$listen_port,bind=$bind,fork,reuseaddr" "TCP:127.0.0.1:$sim_port" &
 fwd=$!
 trap 'kill -TERM "$sim" "$fwd" 2>/dev/null' TERM INT
 # Whichever ends first ends the container; the other is stopped too.
