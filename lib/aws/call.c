@@ -6,7 +6,9 @@
 
 #include "aws/actions.h"
 #include "aws/uri.h"
+#include "aws/xml.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #define CALL_MAX_HEADERS 12
 #define HOST_MAX 300
@@ -276,12 +278,64 @@ static void backoff(cs_aws_client_t *cl, int attempt)
 struct attempt_state {
     struct cs_aws_limit *limit; /* NULL in legacy mode */
     int quota_taken;            /* amount of the last retry acquisition */
+    char redirect[CS_AWS_REGION_MAX]; /* S3: the bucket's region, when wrong */
 };
+
+static cs_rc on_region(void *ud, int id, enum cs_xml_event ev, const char *text,
+                       size_t len, struct cs_err *err)
+{
+    char *out = ud;
+
+    (void)id;
+    (void)ev;
+    (void)err;
+    snprintf(out, CS_AWS_REGION_MAX, "%.*s", (int)len, text);
+    return CS_OK;
+}
+
+/* S3 answers a request signed for the wrong region with 301
+ * PermanentRedirect or 400 AuthorizationHeaderMalformed naming the
+ * bucket's region (header or <Region>); botocore re-sends there once. */
+static void s3_redirect_hint(const struct wire *w, const struct cs_http_resp *hr,
+                             const struct cs_aws_error *e, char *out)
+{
+    static const struct cs_xml_rule rule[] = {{"Error/Region", 1, CS_XML_TEXT}};
+    char region[CS_AWS_REGION_MAX] = "";
+
+    out[0] = '\0';
+    if (w->svc->protocol != CS_AWS_PROTO_REST_XML ||
+        (hr->status != 301 && hr->status != 400) ||
+        (strcmp(e->code, "PermanentRedirect") != 0 &&
+         strcmp(e->code, "AuthorizationHeaderMalformed") != 0 &&
+         strcmp(e->code, "301") != 0))
+        return;
+    if (hr->bucket_region[0])
+        snprintf(region, sizeof(region), "%.31s", hr->bucket_region);
+    else
+        cs_xml_parse(rule, 1, on_region, region, hr->body->ptr, hr->body->len,
+                     NULL);
+    if (cs_aws_region_valid(region) && strcmp(region, w->region) != 0)
+        memcpy(out, region, sizeof(region));
+}
+
+static void log_attempt(const struct wire *w, const char *op, int attempt,
+                        cs_rc hrc, const struct cs_http_resp *hr,
+                        const struct cs_aws_error *e, int64_t us)
+{
+    if (cs_log_min_level() > CS_LOG_DEBUG)
+        return;
+    cs_log(NULL, CS_LOG_DEBUG,
+           "aws %s %s %s attempt %d: %s%ld%s%s request id %s (%lld us)",
+           w->svc->name, op, w->region, attempt, hrc ? "failed " : "HTTP ",
+           hrc ? 0L : hr->status, e->code[0] || hrc ? " " : "",
+           hrc ? e->message : e->code,
+           e->request_id[0] ? e->request_id : "-", (long long)us);
+}
 
 /* Sends until success, a non-retryable answer, max attempts or an empty
  * retry quota. Returns the last attempt's transport code. */
 static cs_rc attempts(cs_aws_client_t *cl, const cs_aws_creds_t *creds,
-                      const struct wire *w, unsigned flags,
+                      const struct wire *w, const char *op, unsigned flags,
                       struct attempt_state *st, struct cs_aws_resp *resp,
                       struct cs_aws_stats *stats, struct cs_aws_error *e,
                       struct cs_err *err)
@@ -302,9 +356,11 @@ static cs_rc attempts(cs_aws_client_t *cl, const cs_aws_creds_t *creds,
         struct cs_http_req r = {w->method, cs_buf_str(&cl->url), lines,
                                 w->body, w->body_len, 0, 0};
         cs_err_clear(&herr);
+        int64_t t0 = cs_mono_us();
         hrc = cs_http_perform(cl->http, &r, &hr, &herr);
         stats->requests++;
         outcome(w, hrc, &herr, &hr, e);
+        log_attempt(w, op, attempt, hrc, &hr, e, cs_mono_us() - t0);
         resp->http_status = (int)hr.status;
         snprintf(resp->request_id, sizeof(resp->request_id), "%s",
                  e->request_id[0] ? e->request_id : hr.request_id);
@@ -321,6 +377,9 @@ static cs_rc attempts(cs_aws_client_t *cl, const cs_aws_creds_t *creds,
                                                            : CS_AWS_RETRY_NO_RETRY_INCREMENT);
             return CS_OK;
         }
+        if (hrc == CS_OK && st->redirect[0] == '\0' &&
+            (s3_redirect_hint(w, &hr, e, st->redirect), st->redirect[0]))
+            return CS_OK;
         if (attempt >= aws->max_attempts ||
             !cs_aws_retry_retryable(aws->retry_mode, w->svc->name, e))
             break;
@@ -365,7 +424,7 @@ cs_rc cs_aws_call_flags(cs_aws_client_t *cl, const cs_aws_creds_t *creds,
     struct cs_aws_resp local_r = CS_AWS_RESP_INIT;
     struct cs_aws_error *e = aerr ? aerr : &local_e;
     struct cs_aws_stats *s = stats ? stats : &local_s;
-    struct attempt_state st = {NULL, 0};
+    struct attempt_state st = {NULL, 0, {0}};
     cs_aws_creds_t *base = NULL;
     struct wire w;
     int64_t t0 = cs_mono_us();
@@ -414,7 +473,20 @@ cs_rc cs_aws_call_flags(cs_aws_client_t *cl, const cs_aws_creds_t *creds,
         }
     }
     s->calls++;
-    rc = attempts(cl, creds, &w, flags, &st, resp, s, e, err);
+    rc = attempts(cl, creds, &w, req->operation, flags, &st, resp, s, e, err);
+    if (rc == CS_OK && st.redirect[0]) {
+        /* once, to the bucket's own region */
+        snprintf(w.region, sizeof(w.region), "%s", st.redirect);
+        rc = cs_aws_endpoint_resolve(aws->endpoints, w.svc, w.region, &w.ep,
+                                     err);
+        if (rc == CS_OK)
+            rc = build_wire(cl, req, &w, err);
+        if (rc != CS_OK)
+            goto done;
+        st.redirect[0] = '\1'; /* no second redirect */
+        rc = attempts(cl, creds, &w, req->operation, flags, &st, resp, s, e,
+                      err);
+    }
     if (rc == CS_OK && e->http_status >= 200 && e->http_status < 300)
         goto done;
     rc = final_error(req, &w, rc, e, err);

@@ -7,6 +7,8 @@
 
 #include "aws/context.h"
 #include "aws/sts.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 #define SESSION_BUCKETS 256
 #define BASE_KEY "\001base"
@@ -203,6 +205,8 @@ static cs_rc fetch_base(cs_aws_client_t *cl, void *ctx, cs_aws_creds_t **out,
         pthread_mutex_lock(&c->mu);
         memcpy(c->base_detail, detail, sizeof(detail));
         pthread_mutex_unlock(&c->mu);
+        cs_log(NULL, CS_LOG_DEBUG, "aws base credentials %s from %s",
+               cs_aws_creds_access_key_id(*out), detail);
     }
     return rc;
 }
@@ -249,6 +253,15 @@ static cs_rc fetch_role(cs_aws_client_t *cl, void *ctx, cs_aws_creds_t **out,
     cs_aws_session_name(tag, (long long)(cs_aws_now_ms(cl->aws) / 1000), name);
     rc = cs_aws_sts_assume_role(cl, base, a->region, a->role_arn, name,
                                 a->external_id, a->duration_s, out, s, e, err);
+    if (rc == CS_OK && cs_log_min_level() <= CS_LOG_DEBUG) {
+        char exp[CS_RFC3339_MAX];
+        cs_log(NULL, CS_LOG_DEBUG, "aws assumed %s as %s, session %s until %s",
+               a->role_arn, name, cs_aws_creds_access_key_id(*out),
+               cs_rfc3339(cs_aws_creds_expiration_ms(*out), 0, exp, sizeof(exp)));
+    } else if (rc != CS_OK) {
+        cs_log(NULL, CS_LOG_DEBUG, "aws AssumeRole %s failed: %s", a->role_arn,
+               err ? err->msg : cs_rc_name(rc));
+    }
     cs_aws_creds_unref(base);
     return rc;
 }
