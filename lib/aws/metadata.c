@@ -141,7 +141,7 @@ cs_rc cs_aws_imds_creds(cs_aws_client_t *cl, const char *endpoint,
         rc = fetch(cl, "PUT", cs_buf_str(&url), ttl_hdr, timeout_ms, attempts,
                    &body, &status, err);
     if (rc == CS_ERR_TIMEOUT || rc == CS_ERR_UNAVAILABLE) {
-        rc = cs_err_set(err, CS_ERR_NOTFOUND, "IMDS at %.100s does not answer",
+        rc = cs_err_set(err, CS_ERR_NOTFOUND, "no answer from %.80s",
                         endpoint);
         goto cleanup;
     }

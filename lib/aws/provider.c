@@ -214,7 +214,7 @@ static cs_rc from_env(cs_aws_chain_t *c, cs_aws_creds_t **out, char *detail,
 
     if (akid == NULL && secret == NULL)
         return cs_err_set(err, CS_ERR_NOTFOUND,
-                          "env (AWS_ACCESS_KEY_ID unset)");
+                          "env: unset");
     if (akid == NULL || secret == NULL)
         return cs_err_set(err, CS_ERR_INVALID,
                           "%s is set but %s is not", akid ? "AWS_ACCESS_KEY_ID"
@@ -378,9 +378,8 @@ static cs_rc from_profile_values(cs_aws_client_t *cl, struct profile_files *p,
         return cs_err_set(err, CS_ERR_INVALID,
                           "profile '%s' has only one of aws_access_key_id and "
                           "aws_secret_access_key", p->name);
-    return cs_err_set(err, CS_ERR_NOTFOUND,
-                      "profile '%s' (no keys, credential_process or "
-                      "web_identity_token_file)", p->name);
+    return cs_err_set(err, CS_ERR_NOTFOUND, "profile '%s': no credentials",
+                      p->name);
 }
 
 static cs_rc from_profile(cs_aws_chain_t *c, cs_aws_client_t *cl,
@@ -416,9 +415,13 @@ static cs_rc from_profile(cs_aws_chain_t *c, cs_aws_client_t *cl,
         !cs_aws_ini_has(p.config, p.config_section) &&
         !(strcmp(p.name, "default") == 0 &&
           cs_aws_ini_has(p.config, "profile default"))) {
-        rc = cs_err_set(err, explicit ? CS_ERR_INVALID : CS_ERR_NOTFOUND,
-                        "profile '%s' is in neither %s nor %s", p.name,
-                        p.creds_path, p.config_path);
+        if (explicit)
+            rc = cs_err_set(err, CS_ERR_INVALID,
+                            "profile '%s' is in neither %s nor %s", p.name,
+                            p.creds_path, p.config_path);
+        else
+            rc = cs_err_set(err, CS_ERR_NOTFOUND, "profile '%s': none",
+                            p.name);
         goto cleanup;
     }
     if (!cs_aws_ini_has(p.config, p.config_section))
@@ -449,9 +452,7 @@ static cs_rc from_web_identity(cs_aws_chain_t *c, cs_aws_client_t *cl,
     cs_rc rc;
 
     if (!var(c, V_WEB_TOKEN_FILE) || !var(c, V_ROLE_ARN))
-        return cs_err_set(err, CS_ERR_NOTFOUND,
-                          "web identity (AWS_WEB_IDENTITY_TOKEN_FILE and "
-                          "AWS_ROLE_ARN not both set)");
+        return cs_err_set(err, CS_ERR_NOTFOUND, "web identity: unset");
     rc = web_identity(cl, var(c, V_ROLE_ARN), var(c, V_WEB_TOKEN_FILE),
                       var(c, V_ROLE_SESSION), out, err);
     if (rc == CS_OK)
@@ -477,9 +478,7 @@ static cs_rc from_container(cs_aws_chain_t *c, cs_aws_client_t *cl,
     else if (var(c, V_FULL_URI))
         rc = cs_buf_appends(&url, var(c, V_FULL_URI));
     else
-        return cs_err_set(err, CS_ERR_NOTFOUND,
-                          "container (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI "
-                          "and _FULL_URI unset)");
+        return cs_err_set(err, CS_ERR_NOTFOUND, "container: unset");
     if (rc == CS_OK && var(c, V_AUTH_TOKEN_FILE))
         rc = read_secret_file(var(c, V_AUTH_TOKEN_FILE), &token, err);
     else if (rc == CS_OK && var(c, V_AUTH_TOKEN) &&
@@ -512,8 +511,7 @@ static cs_rc from_imds(cs_aws_chain_t *c, cs_aws_client_t *cl,
 
     if (var(c, V_IMDS_DISABLED) &&
         strcasecmp(var(c, V_IMDS_DISABLED), "true") == 0)
-        return cs_err_set(err, CS_ERR_NOTFOUND,
-                          "imds (AWS_EC2_METADATA_DISABLED=true)");
+        return cs_err_set(err, CS_ERR_NOTFOUND, "imds: disabled");
     snprintf(base, sizeof(base), "%s", ep);
     n = strlen(base);
     while (n > 0 && base[n - 1] == '/')
