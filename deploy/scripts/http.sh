@@ -31,7 +31,8 @@ cs_http() {
   if [ "$host" = "$hostport" ]; then
     port=80
   fi
-  exec {fd}<>"/dev/tcp/$host/$port" 2>/dev/null || return 1
+  # the group keeps 2>/dev/null from applying to the shell itself
+  { exec {fd}<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 1
   {
     printf '%s %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n' \
       "$method" "$path" "$hostport"
