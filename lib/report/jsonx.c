@@ -177,8 +177,10 @@ cs_rc cs_jsonx_dump_line(const json_t *j, size_t flags, size_t max, char **out)
     struct dump d = {CS_BUF_INIT(max), CS_OK};
 
     *out = NULL;
-    if (json_dump_callback(j, dump_to_buf, &d, flags) != 0 && d.rc == CS_OK)
-        d.rc = CS_ERR_NOMEM; /* jansson's own allocation failed */
+    /* with ENCODE_ANY the only failure of jansson's own is memory */
+    if (json_dump_callback(j, dump_to_buf, &d, flags | JSON_ENCODE_ANY) != 0 &&
+        d.rc == CS_OK)
+        d.rc = CS_ERR_NOMEM;
     if (d.rc == CS_OK)
         d.rc = cs_buf_appendc(&d.b, '\n');
     if (d.rc == CS_OK && (*out = cs_buf_take(&d.b, NULL)) == NULL)

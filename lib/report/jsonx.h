@@ -53,7 +53,7 @@ int cs_jsonx_set_key(json_t *obj, const char *key, json_t *v);
 /* json_array_append_new with the same NULL handling. */
 int cs_jsonx_append(json_t *arr, json_t *v);
 
-/* Dumps j with jansson flags, plus a final newline, into *out (caller
+/* Dumps j (any value) with jansson flags, plus a final newline, into *out (caller
  * frees with free()). Returns CS_OK, CS_ERR_LIMIT when the text exceeds
  * max bytes, CS_ERR_NOMEM. */
 cs_rc cs_jsonx_dump_line(const json_t *j, size_t flags, size_t max, char **out);
