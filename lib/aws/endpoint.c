@@ -12,17 +12,47 @@ struct partition {
     const char *name;
     const char *region_prefix; /* regions of the partition start with this */
     const char *dns_suffix;
-    const char *global_region; /* signing region of global services */
 };
 
 /* Longest prefixes first: "us-isob-" before "us-iso-" before "us-". */
 static const struct partition partitions[] = {
-    {"aws-iso-b", "us-isob-", "sc2s.sgov.gov", "us-isob-east-1"},
-    {"aws-iso", "us-iso-", "c2s.ic.gov", "us-iso-east-1"},
-    {"aws-us-gov", "us-gov-", "amazonaws.com", "us-gov-west-1"},
-    {"aws-cn", "cn-", "amazonaws.com.cn", "cn-northwest-1"},
-    {"aws", "", "amazonaws.com", "us-east-1"},
+    {"aws-iso-b", "us-isob-", "sc2s.sgov.gov"},
+    {"aws-iso", "us-iso-", "c2s.ic.gov"},
+    {"aws-us-gov", "us-gov-", "amazonaws.com"},
+    {"aws-cn", "cn-", "amazonaws.com.cn"},
+    {"aws", "", "amazonaws.com"},
 };
+
+/* Global services: one endpoint and signing region per partition, from
+ * botocore's endpoints.json (checked by tests/unit/test_aws_endpoint.c). */
+static const struct global {
+    const char *service, *partition, *host, *region;
+} globals[] = {
+    {"iam", "aws", "iam.amazonaws.com", "us-east-1"},
+    {"iam", "aws-cn", "iam.cn-north-1.amazonaws.com.cn", "cn-north-1"},
+    {"iam", "aws-us-gov", "iam.us-gov.amazonaws.com", "us-gov-west-1"},
+    {"iam", "aws-iso", "iam.us-iso-east-1.c2s.ic.gov", "us-iso-east-1"},
+    {"iam", "aws-iso-b", "iam.us-isob-east-1.sc2s.sgov.gov", "us-isob-east-1"},
+    {"organizations", "aws", "organizations.us-east-1.amazonaws.com", "us-east-1"},
+    {"organizations", "aws-cn", "organizations.cn-northwest-1.amazonaws.com.cn",
+     "cn-northwest-1"},
+    {"organizations", "aws-us-gov", "organizations.us-gov-west-1.amazonaws.com",
+     "us-gov-west-1"},
+    {"organizations", "aws-iso", "organizations.us-iso-east-1.c2s.ic.gov", "us-iso-east-1"},
+    {"organizations", "aws-iso-b", "organizations.us-isob-east-1.sc2s.sgov.gov",
+     "us-isob-east-1"},
+};
+
+static const struct global *global_of(const struct cs_aws_service *svc,
+                                      const struct partition *part)
+{
+    for (size_t i = 0; svc->global && i < sizeof(globals) / sizeof(globals[0]);
+         i++)
+        if (strcmp(globals[i].service, svc->name) == 0 &&
+            strcmp(globals[i].partition, part->name) == 0)
+            return &globals[i];
+    return NULL;
+}
 
 #define NPARTITIONS (sizeof(partitions) / sizeof(partitions[0]))
 
@@ -193,6 +223,7 @@ cs_rc cs_aws_endpoint_resolve(const cs_aws_endpoints_t *e,
                               struct cs_err *err)
 {
     const struct partition *part;
+    const struct global *g;
     const char *url;
     int n;
 
@@ -203,23 +234,18 @@ cs_rc cs_aws_endpoint_resolve(const cs_aws_endpoints_t *e,
                           "endpoint: '%.40s' is not a region name",
                           region ? region : "");
     part = partition_of(region);
+    g = global_of(svc, part);
     snprintf(out->signing_region, sizeof(out->signing_region), "%s",
-             svc->global ? part->global_region : region);
+             g ? g->region : region);
     url = e ? override_for(e, svc) : NULL;
     out->overridden = url != NULL;
     if (url)
         n = snprintf(out->url, sizeof(out->url), "%s", url);
-    else if (svc->global && strcmp(svc->name, "iam") == 0 &&
-             strcmp(part->name, "aws") == 0)
-        n = snprintf(out->url, sizeof(out->url), "https://iam.amazonaws.com");
-    else if (svc->global && strcmp(svc->name, "iam") == 0 &&
-             strcmp(part->name, "aws-us-gov") == 0)
-        n = snprintf(out->url, sizeof(out->url),
-                     "https://iam.us-gov.amazonaws.com");
+    else if (g)
+        n = snprintf(out->url, sizeof(out->url), "https://%s", g->host);
     else
         n = snprintf(out->url, sizeof(out->url), "https://%s.%s.%s",
-                     svc->endpoint_prefix, out->signing_region,
-                     part->dns_suffix);
+                     svc->endpoint_prefix, region, part->dns_suffix);
     if (n < 0 || (size_t)n >= sizeof(out->url))
         return cs_err_set(err, CS_ERR_LIMIT, "endpoint: URL too long");
     return CS_OK;

@@ -1,0 +1,126 @@
+/* aws/retry: the standard, adaptive and legacy rules of botocore (which
+ * answers are retried, the backoff formula and cap, the retry quota). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aws/retry.h"
+
+static struct cs_aws_error answer(const char *code, int status)
+{
+    struct cs_aws_error e;
+
+    cs_aws_error_clear(&e);
+    snprintf(e.code, sizeof(e.code), "%s", code);
+    e.http_status = status;
+    cs_aws_error_classify(&e);
+    return e;
+}
+
+static void standard_conditions(void **state)
+{
+    struct cs_aws_error e;
+    struct cs_aws_error net;
+
+    (void)state;
+    e = answer("ThrottlingException", 400);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "ecs", &e));
+    e = answer("RequestLimitExceeded", 503);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_ADAPTIVE, "ec2", &e));
+    e = answer("InternalError", 500);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "s3", &e));
+    e = answer("RequestTimeoutException", 408);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "lambda", &e));
+    e = answer("IDPCommunicationError", 400);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "sts", &e));
+    e = answer("AccessDenied", 403);
+    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "sts", &e));
+    e = answer("ValidationException", 400);
+    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "ecs", &e));
+    /* a bare 429 is not in the standard lists (botocore), legacy retries it */
+    e = answer("429", 429);
+    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "lambda", &e));
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "lambda", &e));
+    cs_aws_error_clear(&net);
+    net.transient = 1; /* connection failure */
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "ec2", &net));
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "ec2", &net));
+}
+
+static void legacy_policies(void **state)
+{
+    struct cs_aws_error e;
+
+    (void)state;
+    e = answer("TooManyRequestsException", 400);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "organizations", &e));
+    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "ecs", &e));
+    e = answer("RequestLimitExceeded", 503);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "ec2", &e));
+    e = answer("Throttling", 400);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "sts", &e));
+    e = answer("Throttling", 403);
+    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "sts", &e));
+    e = answer("BandwidthLimitExceeded", 509);
+    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "s3", &e));
+}
+
+static void backoff(void **state)
+{
+    (void)state;
+    assert_true(cs_aws_retry_delay_s(1, 0.5) == 0.5);
+    assert_true(cs_aws_retry_delay_s(2, 0.5) == 1.0);
+    assert_true(cs_aws_retry_delay_s(3, 0.999) < 4.0);
+    assert_true(cs_aws_retry_delay_s(3, 0.0) == 0.0);
+    assert_true(cs_aws_retry_delay_s(10, 0.9) == CS_AWS_RETRY_MAX_BACKOFF_S);
+}
+
+static void quota(void **state)
+{
+    struct cs_aws_retry_quota q;
+    int taken = 0, n = 0;
+
+    (void)state;
+    cs_aws_retry_quota_init(&q);
+    while (cs_aws_retry_quota_acquire(&q, 0) == CS_AWS_RETRY_COST)
+        n++;
+    assert_int_equal(n, CS_AWS_RETRY_QUOTA / CS_AWS_RETRY_COST);
+    assert_int_equal(cs_aws_retry_quota_acquire(&q, 1), 0);
+    /* successes refund; never above the maximum */
+    cs_aws_retry_quota_release(&q, CS_AWS_RETRY_TIMEOUT_COST);
+    taken = cs_aws_retry_quota_acquire(&q, 1);
+    assert_int_equal(taken, CS_AWS_RETRY_TIMEOUT_COST);
+    for (int i = 0; i < 1000; i++)
+        cs_aws_retry_quota_release(&q, CS_AWS_RETRY_NO_RETRY_INCREMENT);
+    assert_int_equal(q.available, CS_AWS_RETRY_QUOTA);
+    cs_aws_retry_quota_destroy(&q);
+}
+
+static void modes(void **state)
+{
+    enum cs_aws_retry_mode m;
+
+    (void)state;
+    assert_int_equal(cs_aws_retry_mode_parse("adaptive", &m), 0);
+    assert_int_equal(m, CS_AWS_RETRY_ADAPTIVE);
+    assert_string_equal(cs_aws_retry_mode_name(m), "adaptive");
+    assert_int_equal(cs_aws_retry_mode_parse("legacy", &m), 0);
+    assert_int_equal(cs_aws_retry_mode_parse("Standard", &m), -1);
+    assert_int_equal(cs_aws_retry_mode_parse(NULL, &m), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(standard_conditions),
+        cmocka_unit_test(legacy_policies),
+        cmocka_unit_test(backoff),
+        cmocka_unit_test(quota),
+        cmocka_unit_test(modes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
