@@ -8,8 +8,10 @@
  * it every loop turn), cs_producer_flush and cs_producer_close, in the
  * calling thread.
  *
- * A producer may be used from several threads for send, but poll, flush
- * and close (which run the hook) belong to one owner thread.
+ * Several threads may send through one producer; poll, flush and close
+ * belong to one owner thread. A send that finds the queue full polls, so
+ * on_ack may then run in the sending thread: with several senders the hook
+ * must be thread-safe.
  */
 #ifndef CS_BUS_PRODUCER_H
 #define CS_BUS_PRODUCER_H
