@@ -573,6 +573,42 @@ static void close_is_bounded_when_cluster_vanished(void **state)
         assert_non_null(strstr(err.msg, "did not finish within 1500 ms"));
 }
 
+/* A broker that answers slowly makes the close outlast its bound: the
+ * close returns at the bound, the helper thread finishes on its own, and
+ * no hook runs after the close returned. */
+static void close_abandons_at_the_bound(void **state)
+{
+    cs_mock_kafka_t *m = mock_with("slow", 2);
+    struct cs_config cfg;
+    const char *topics[] = {"slow"};
+    struct member mb;
+    struct cs_consumer_opts o = {"g-slow", topics, 1, hook_assign, hook_revoke, &mb};
+    struct cs_err err = CS_ERR_INIT;
+    cs_consumer_t *c;
+    int64_t t0, took;
+    int revokes;
+    (void)state;
+
+    memset(&mb, 0, sizeof(mb));
+    init_cfg(&cfg, cs_mock_kafka_bootstrap(m));
+    c = cs_consumer_new(&cfg, no_env, &o, &err);
+    assert_true(wait_split(2, c, &mb, NULL, NULL, 30000));
+    assert_int_equal(rd_kafka_mock_broker_set_rtt(cs_mock_kafka_cluster(m), 1, 4000),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+    t0 = cs_mono_ms();
+    assert_int_equal(cs_consumer_close(c, 500, &err), CS_ERR_TIMEOUT);
+    took = cs_mono_ms() - t0;
+    revokes = mb.revokes;
+    assert_true(took >= 500 && took < 1500);
+    assert_string_equal(err.msg, "Kafka consumer close did not finish within "
+                                 "500 ms; left to a background thread");
+    /* let the helper thread finish (it frees the consumer) */
+    rd_kafka_mock_broker_set_rtt(cs_mock_kafka_cluster(m), 1, 0);
+    cs_sleep_ms(3000, NULL);
+    assert_int_equal(mb.revokes, revokes);
+    cs_mock_kafka_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +624,7 @@ int main(void)
         cmocka_unit_test(mock_topics_and_partition_count),
         cmocka_unit_test(mock_arguments),
         cmocka_unit_test(close_is_bounded_when_cluster_vanished),
+        cmocka_unit_test(close_abandons_at_the_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
