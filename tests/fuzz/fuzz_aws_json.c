@@ -29,7 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(j);
     }
     cs_aws_error_parse(CS_AWS_PROTO_JSON, 400, p, size, NULL, NULL, &e);
-    cs_aws_error_parse(CS_AWS_PROTO_REST_JSON, 429, p, size, p, p, &e);
+    /* headers arrive as C strings: the same bytes, NUL-terminated */
+    char *hdr = malloc(size + 1);
+    if (hdr == NULL)
+        return 0;
+    memcpy(hdr, data, size);
+    hdr[size] = '\0';
+    cs_aws_error_parse(CS_AWS_PROTO_REST_JSON, 429, p, size, hdr, hdr, &e);
+    free(hdr);
     if (strlen(e.code) >= sizeof(e.code))
         abort();
     for (size_t i = 0; i < 3; i++) {
