@@ -243,40 +243,52 @@ static cs_rc check_list(struct ctx *c, const char *path, const json_t *v,
     return CS_OK;
 }
 
-static cs_rc build_allowed(struct ctx *c, struct cs_rule *r, const json_t *v)
-{
-    size_t i, n = v ? list_len(v) : 0;
+/* Where the strings of a validated list go: the room is made first (the
+ * list length is known), then each string is added. */
+enum list_target { TO_ALLOWED, TO_ENFORCED, TO_APPLIES, TO_REQUIRED_AWS };
 
-    if (cs_rule_reserve_allowed(r, n) != CS_OK)
-        return nomem(c);
-    for (i = 0; i < n; i++) {
-        const json_t *s = list_at(v, i);
-        if (cs_rule_add_allowed(r, json_string_value(s),
-                                json_string_length(s)) != CS_OK)
-            return nomem(c);
+static cs_rc reserve_for(struct cs_rule *r, enum list_target to, size_t n)
+{
+    switch (to) {
+    case TO_ALLOWED:
+        return cs_rule_reserve_allowed(r, n);
+    case TO_ENFORCED:
+        return cs_rule_reserve_enforced(r, n);
+    case TO_APPLIES:
+        return cs_typeset_reserve(&r->applies, n);
+    default:
+        return cs_typeset_reserve(&r->required, n);
     }
-    return CS_OK;
 }
 
-/* Fills ts from a validated list; none or an empty list gives "every
- * type" when empty_all, else no type at all. */
-static cs_rc build_types(struct ctx *c, struct cs_typeset *ts,
-                         const json_t *v, int aws, int empty_all)
+static cs_rc add_to(struct cs_rule *r, enum list_target to, const json_t *s)
+{
+    const char *text = json_string_value(s);
+    size_t len = json_string_length(s);
+
+    switch (to) {
+    case TO_ALLOWED:
+        return cs_rule_add_allowed(r, text, len);
+    case TO_ENFORCED:
+        return cs_rule_add_enforced(r, text, len);
+    case TO_APPLIES:
+        return cs_typeset_add(&r->applies, text, len, 0);
+    default:
+        return cs_typeset_add(&r->required, text, len, 1);
+    }
+}
+
+/* Builds part of r from a validated list (v NULL = absent). */
+static cs_rc build_list(struct ctx *c, struct cs_rule *r, enum list_target to,
+                        const json_t *v)
 {
     size_t i, n = v ? list_len(v) : 0;
 
-    if (n == 0) {
-        ts->all = empty_all;
-        return CS_OK;
-    }
-    if (cs_typeset_reserve(ts, n) != CS_OK)
+    if (n > 0 && reserve_for(r, to, n) != CS_OK)
         return nomem(c);
-    for (i = 0; i < n; i++) {
-        const json_t *s = list_at(v, i);
-        if (cs_typeset_add(ts, json_string_value(s), json_string_length(s),
-                           aws) != CS_OK)
+    for (i = 0; i < n; i++)
+        if (add_to(r, to, list_at(v, i)) != CS_OK)
             return nomem(c);
-    }
     return CS_OK;
 }
 
@@ -358,9 +370,11 @@ static cs_rc read_cellscan_rule(struct ctx *c, const char *path,
     if (cs_rule_set_key(r, json_string_value(f.key),
                         json_string_length(f.key), f.fold) != CS_OK)
         return nomem(c);
-    rc = build_allowed(c, r, f.allowed);
+    rc = build_list(c, r, TO_ALLOWED, f.allowed);
     if (rc == CS_OK)
-        rc = build_types(c, &r->applies, f.types, 0, 1);
+        rc = build_list(c, r, TO_APPLIES, f.types);
+    /* no resource_types (or []) means every type */
+    r->applies.all |= f.types == NULL || list_len(f.types) == 0;
     /* required holds for every type the rule applies to */
     r->required.all = f.required != NULL && json_is_true(f.required);
     cs_rule_seal(r);
@@ -480,21 +494,6 @@ static cs_rc check_aws_field(struct ctx *c, const char *epath,
     return unknown_field(c, epath, name);
 }
 
-static cs_rc build_enforced(struct ctx *c, struct cs_rule *r, const json_t *v)
-{
-    size_t i, n = v ? list_len(v) : 0;
-
-    if (cs_rule_reserve_enforced(r, n) != CS_OK)
-        return nomem(c);
-    for (i = 0; i < n; i++) {
-        const json_t *s = list_at(v, i);
-        if (cs_rule_add_enforced(r, json_string_value(s),
-                                 json_string_length(s)) != CS_OK)
-            return nomem(c);
-    }
-    return CS_OK;
-}
-
 static cs_rc read_aws_entry(struct ctx *c, const char *path,
                             const char *entry, const json_t *obj,
                             struct cs_rule *r)
@@ -527,11 +526,11 @@ static cs_rc read_aws_entry(struct ctx *c, const char *path,
     if (cs_rule_set_key(r, key, key_len, 0) != CS_OK)
         return nomem(c);
     r->applies.all = 1;
-    rc = build_allowed(c, r, f.values);
+    rc = build_list(c, r, TO_ALLOWED, f.values);
     if (rc == CS_OK)
-        rc = build_types(c, &r->required, f.required, 1, 0);
+        rc = build_list(c, r, TO_REQUIRED_AWS, f.required);
     if (rc == CS_OK)
-        rc = build_enforced(c, r, f.enforced);
+        rc = build_list(c, r, TO_ENFORCED, f.enforced);
     cs_rule_seal(r);
     return rc;
 }

@@ -391,6 +391,23 @@ static void make_fed(struct fed *f, int i)
         f->tags[f->ntags++] = (struct cs_tag){"Env", "qa"};
 }
 
+static Violation *expected_violation(const struct fed *f, const char *key,
+                                     Cellscan__V1__ViolationKind kind,
+                                     const char *found)
+{
+    Violation *v = xcalloc(1, sizeof(*v));
+
+    cellscan__v1__violation__init(v);
+    v->arn = xstrdup(f->arn);
+    v->tag_key = xstrdup(key);
+    v->kind = kind;
+    v->found_value = xstrdup(found);
+    v->resource_type = xstrdup(f->type);
+    v->region = xstrdup(f->region);
+    v->account_id = xstrdup("111111111111");
+    return v;
+}
+
 static void feed_cell(cs_cell_t *c, const cs_policy_t *p, const int *order,
                       int n)
 {
@@ -447,30 +464,10 @@ static void accumulator_counts_and_cap(void **state)
         compliant += !missing && !invalid;
         nviol += (uint64_t)(missing + invalid);
         /* the expected violations, built independently */
-        if (missing) {
-            all[nall] = xcalloc(1, sizeof(Violation));
-            cellscan__v1__violation__init(all[nall]);
-            all[nall]->arn = xstrdup(f.arn);
-            all[nall]->tag_key = xstrdup("Owner");
-            all[nall]->kind = KIND(MISSING_REQUIRED_TAG);
-            all[nall]->found_value = xstrdup("");
-            all[nall]->resource_type = xstrdup(f.type);
-            all[nall]->region = xstrdup(f.region);
-            all[nall]->account_id = xstrdup("111111111111");
-            nall++;
-        }
-        if (invalid) {
-            all[nall] = xcalloc(1, sizeof(Violation));
-            cellscan__v1__violation__init(all[nall]);
-            all[nall]->arn = xstrdup(f.arn);
-            all[nall]->tag_key = xstrdup("Env");
-            all[nall]->kind = KIND(INVALID_VALUE);
-            all[nall]->found_value = xstrdup("qa");
-            all[nall]->resource_type = xstrdup(f.type);
-            all[nall]->region = xstrdup(f.region);
-            all[nall]->account_id = xstrdup("111111111111");
-            nall++;
-        }
+        if (missing)
+            all[nall++] = expected_violation(&f, "Owner", KIND(MISSING_REQUIRED_TAG), "");
+        if (invalid)
+            all[nall++] = expected_violation(&f, "Env", KIND(INVALID_VALUE), "qa");
     }
     for (i = 39; i > 0; i--) {
         int j = (int)(rand_r(&seed) % (unsigned)(i + 1)), t = shuffled[i];
@@ -826,25 +823,26 @@ static void scan_dedupe_and_add_outcomes(void **state)
     assert_string_equal(cs_scan_id(s), "s");
     assert_int_equal(cs_scan_deadline_ms(s), 4000);
     assert_int_equal(cs_scan_expected(s), 4);
-    assert_int_equal(cs_scan_add(s, failed, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_ADDED);
-    assert_int_equal(cs_scan_add(s, failed, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_UNCHANGED);
-    assert_int_equal(cs_scan_add(s, good, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_REPLACED);
-    assert_int_equal(cs_scan_add(s, failed, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_UNCHANGED);
-    /* available = empty in rank; then the larger record_count */
-    assert_int_equal(cs_scan_add(s, more, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_REPLACED);
-    assert_int_equal(cs_scan_add(s, good, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_UNCHANGED);
-    assert_int_equal(cs_scan_add(s, other_scan, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_IGNORED);
-    assert_int_equal(cs_scan_add(s, other_cell, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_IGNORED);
-    assert_int_equal(cs_scan_add(s, no_status, &added, NULL), CS_OK);
-    assert_int_equal(added, CS_SCAN_IGNORED);
+    /* failed, then available, then the larger record_count (available =
+     * empty in rank); duplicates and worse results change nothing;
+     * another scan, an unexpected cell, no status: ignored */
+    {
+        const struct {
+            const Result *r;
+            enum cs_scan_added want;
+        } steps[] = {
+            {failed, CS_SCAN_ADDED},     {failed, CS_SCAN_UNCHANGED},
+            {good, CS_SCAN_REPLACED},    {failed, CS_SCAN_UNCHANGED},
+            {more, CS_SCAN_REPLACED},    {good, CS_SCAN_UNCHANGED},
+            {other_scan, CS_SCAN_IGNORED}, {other_cell, CS_SCAN_IGNORED},
+            {no_status, CS_SCAN_IGNORED},
+        };
+        size_t k;
+        for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+            assert_int_equal(cs_scan_add(s, steps[k].r, &added, NULL), CS_OK);
+            assert_int_equal(added, steps[k].want);
+        }
+    }
     assert_int_equal(cs_scan_add(s, NULL, &added, &err), CS_ERR_INVALID);
     assert_int_equal(cs_scan_received(s), 1);
     assert_false(cs_scan_complete(s));
