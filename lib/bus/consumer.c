@@ -108,6 +108,20 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* Async commits have no caller waiting: their failures surface here, in
+ * the polling thread. A later commit of the same partition covers the
+ * failed one, so logging is all there is to do. */
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        return;
+    cs_log(&log_ctx, CS_LOG_WARN, "commit of %d partition(s) failed: %s",
+           offsets ? offsets->cnt : 0, rd_kafka_err2str(err));
+}
+
 static cs_rc build_conf(const struct cs_config *cfg, char *const *envp,
                         const char *group, rd_kafka_conf_t **conf,
                         struct cs_err *err)
@@ -191,6 +205,7 @@ cs_consumer_t *cs_consumer_new(const struct cs_config *cfg, char *const *envp,
     if (build_conf(cfg, envp, o->group_id, &conf, err) != CS_OK)
         goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
     rd_kafka_conf_set_opaque(conf, c);
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
     if (c->rk == NULL) {

@@ -67,9 +67,11 @@ cs_rc cs_consumer_poll(cs_consumer_t *c, int timeout_ms,
                        rd_kafka_message_t **out, struct cs_err *err);
 
 /* Commits next_offset (the offset of the first message NOT done, i.e. the
- * last done + 1) for topic/partition, synchronously unless async is set.
- * Errors: CS_ERR_UNAVAILABLE naming the partition and librdkafka's reason
- * (e.g. the partition was revoked meanwhile). */
+ * last done + 1) for topic/partition, synchronously unless async is set
+ * (an async commit that fails later is logged as a warning from
+ * cs_consumer_poll; the next commit of the partition covers it). Errors:
+ * CS_ERR_UNAVAILABLE naming the partition and librdkafka's reason (e.g. the
+ * partition was revoked meanwhile). */
 cs_rc cs_consumer_commit(cs_consumer_t *c, const char *topic,
                          int32_t partition, int64_t next_offset, int async,
                          struct cs_err *err);
