@@ -1,5 +1,6 @@
-/* aws_sim.h: what the test_aws_*.c integration tests share: a fixture for
- * the AWS simulator (tests/awssim), starting it, resetting the credential
+/* aws_sim.h: what the test_aws_*.c integration tests share: the names in
+ * test_aws_fixture.yaml (the simulator's world), starting the simulator
+ * (tests/awssim) on it, resetting the credential
  * variables between scenarios, building a cs_aws_t from the environment,
  * and reading the simulator's counters. Included by each test (static
  * functions only). */
@@ -28,62 +29,6 @@
 #define UNTRUSTING "444444444444"
 #define LAMBDA_DENIED "555555555555"
 
-static const char aws_fixture[] =
-    "organization: {management_account: \"111111111111\"}\n"
-    "settings: {seed: 1, page_size: {default: 3}}\n"
-    "scanner: {account: \"222222222222\", user: cellscan-scanner,\n"
-    "          access_key_id: " SCANNER_KEY ", secret_access_key: \"" SCANNER_SECRET "\"}\n"
-    "credentials:\n"
-    "  - {account: \"222222222222\", user: profile-user, access_key_id: " PROFILE_KEY ",\n"
-    "     secret_access_key: \"" PROFILE_SECRET "\"}\n"
-    "role_defaults:\n"
-    "  - {name: CellScanReadOnly, trust: [\"222222222222\"], external_id: " EXTERNAL_ID ",\n"
-    "     max_session_duration: 43200}\n"
-    "imds: {role_arn: \"arn:aws:iam::222222222222:role/worker-imds\", region: us-east-1}\n"
-    "container_credentials: {role_arn: \"arn:aws:iam::222222222222:role/worker-ecs\",\n"
-    "    relative_uri: /v2/credentials/test-task, full_uri_path: /ecs/credentials,\n"
-    "    authorization_token: " CONTAINER_TOKEN "}\n"
-    "accounts:\n"
-    "  - {id: \"111111111111\", name: management, no_default_roles: true,\n"
-    "     roles: [{name: CellScanOrgDiscovery, trust: [\"222222222222\"]}]}\n"
-    "  - id: \"222222222222\"\n"
-    "    name: security\n"
-    "    no_default_roles: true\n"
-    "    roles:\n"
-    "      - {name: worker-imds, trust: [\"*\"]}\n"
-    "      - {name: worker-ecs, trust: [\"*\"]}\n"
-    "      - {name: worker-irsa, trust: [\"*\"], web_identity: {token: \"" WEB_TOKEN "\"}}\n"
-    "  - id: \"" MEMBER "\"\n"
-    "    name: prod\n"
-    "    resources:\n"
-    "      us-east-1:\n"
-    "        ec2_instances:\n"
-    "          - {id: i-0000000000000001, tags: {Owner: alice, Env: prod}}\n"
-    "          - {id: i-0000000000000002, tags: {Owner: bob}}\n"
-    "          - {id: i-0000000000000003}\n"
-    "          - {id: i-0000000000000004, tags: {Owner: \"a & <b>\"}}\n"
-    "          - {id: i-0000000000000005}\n"
-    "          - {id: i-0000000000000006}\n"
-    "          - {id: i-0000000000000007, tags: {Owner: zed}}\n"
-    "        ec2_volumes: [{id: vol-0000000000000001, tags: {Owner: alice}}]\n"
-    "        rds_instances: [{id: payments-db, tags: {Owner: dba, DataClass: secret}}]\n"
-    "        lambda_functions: [{name: fn-one, tags: {Owner: lam}}, {name: fn-two}]\n"
-    "        ecs_clusters: [{name: cl-one, tags: {Owner: ops}, services: [{name: svc-a, tags: {Owner: web}}]}]\n"
-    "        eks_clusters: [{name: k8s-one, tags: {Owner: plat}}]\n"
-    "    s3_buckets:\n"
-    "      - {name: bucket-home, region: us-east-1, tags: {Owner: store}}\n"
-    "      - {name: bucket-away, region: eu-west-1, tags: {Owner: away}}\n"
-    "      - {name: bucket-bare, region: us-east-1}\n"
-    "  - id: \"" UNTRUSTING "\"\n"
-    "    name: elsewhere\n"
-    "    no_default_roles: true\n"
-    "    roles: [{name: CellScanReadOnly, trust: [\"999999999999\"], external_id: " EXTERNAL_ID "}]\n"
-    "  - id: \"" LAMBDA_DENIED "\"\n"
-    "    name: no-lambda\n"
-    "    no_default_roles: true\n"
-    "    roles: [{name: CellScanReadOnly, trust: [\"222222222222\"], external_id: " EXTERNAL_ID ",\n"
-    "             deny_actions: [\"lambda:*\"]}]\n";
-
 static const char *const aws_vars[] = {
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE",
@@ -97,23 +42,19 @@ static const char *const aws_vars[] = {
     "CELLSCAN_ORG_ROLE_ARN", "CELLSCAN_HTTP_TIMEOUT", "CELLSCAN_WORKER_ID",
     "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", NULL};
 
+#define AWS_FIXTURE CS_SOURCE_DIR "/tests/integration/test_aws_fixture.yaml"
+
 struct aws_env {
     char tmp[512];
-    char fixture[640];
     struct cs_awssim sim;
 };
 
 static inline void aws_env_start(struct aws_env *e)
 {
-    const char *args[] = {"--fixture", e->fixture, NULL};
-    FILE *f;
+    const char *args[] = {"--fixture", AWS_FIXTURE, NULL};
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (cs_tmpdir_make("cs-aws", e->tmp, sizeof(e->tmp)) != 0)
-        abort();
-    snprintf(e->fixture, sizeof(e->fixture), "%s/fixture.yaml", e->tmp);
-    f = fopen(e->fixture, "w");
-    if (f == NULL || fputs(aws_fixture, f) < 0 || fclose(f) != 0)
         abort();
     if (cs_awssim_start(&e->sim, e->tmp, args) != 0)
         abort();
