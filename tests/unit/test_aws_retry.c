@@ -21,52 +21,44 @@ static struct cs_aws_error answer(const char *code, int status)
     return e;
 }
 
-static void standard_conditions(void **state)
+/* (mode, service, code, status) -> retried? */
+static const struct {
+    enum cs_aws_retry_mode mode;
+    const char *service, *code;
+    int status, retried;
+} cases[] = {
+    {CS_AWS_RETRY_STANDARD, "ecs", "ThrottlingException", 400, 1},
+    {CS_AWS_RETRY_ADAPTIVE, "ec2", "RequestLimitExceeded", 503, 1},
+    {CS_AWS_RETRY_STANDARD, "s3", "InternalError", 500, 1},
+    {CS_AWS_RETRY_STANDARD, "lambda", "RequestTimeoutException", 408, 1},
+    {CS_AWS_RETRY_STANDARD, "sts", "IDPCommunicationError", 400, 1},
+    {CS_AWS_RETRY_STANDARD, "sts", "AccessDenied", 403, 0},
+    {CS_AWS_RETRY_STANDARD, "ecs", "ValidationException", 400, 0},
+    /* a bare 429 is not in the standard lists (botocore); legacy retries it */
+    {CS_AWS_RETRY_STANDARD, "lambda", "429", 429, 0},
+    {CS_AWS_RETRY_LEGACY, "lambda", "429", 429, 1},
+    {CS_AWS_RETRY_LEGACY, "organizations", "TooManyRequestsException", 400, 1},
+    {CS_AWS_RETRY_LEGACY, "ecs", "TooManyRequestsException", 400, 0},
+    {CS_AWS_RETRY_LEGACY, "ec2", "RequestLimitExceeded", 503, 1},
+    {CS_AWS_RETRY_LEGACY, "sts", "Throttling", 400, 1},
+    {CS_AWS_RETRY_LEGACY, "sts", "Throttling", 403, 0},
+    {CS_AWS_RETRY_LEGACY, "s3", "BandwidthLimitExceeded", 509, 1},
+};
+
+static void conditions(void **state)
 {
-    struct cs_aws_error e;
     struct cs_aws_error net;
 
     (void)state;
-    e = answer("ThrottlingException", 400);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "ecs", &e));
-    e = answer("RequestLimitExceeded", 503);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_ADAPTIVE, "ec2", &e));
-    e = answer("InternalError", 500);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "s3", &e));
-    e = answer("RequestTimeoutException", 408);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "lambda", &e));
-    e = answer("IDPCommunicationError", 400);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "sts", &e));
-    e = answer("AccessDenied", 403);
-    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "sts", &e));
-    e = answer("ValidationException", 400);
-    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "ecs", &e));
-    /* a bare 429 is not in the standard lists (botocore), legacy retries it */
-    e = answer("429", 429);
-    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "lambda", &e));
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "lambda", &e));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cs_aws_error e = answer(cases[i].code, cases[i].status);
+        if (cs_aws_retry_retryable(cases[i].mode, cases[i].service, &e) != cases[i].retried)
+            fail_msg("case %zu: %s %s %d", i, cases[i].service, cases[i].code, cases[i].status);
+    }
     cs_aws_error_clear(&net);
     net.transient = 1; /* connection failure */
     assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_STANDARD, "ec2", &net));
     assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "ec2", &net));
-}
-
-static void legacy_policies(void **state)
-{
-    struct cs_aws_error e;
-
-    (void)state;
-    e = answer("TooManyRequestsException", 400);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "organizations", &e));
-    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "ecs", &e));
-    e = answer("RequestLimitExceeded", 503);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "ec2", &e));
-    e = answer("Throttling", 400);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "sts", &e));
-    e = answer("Throttling", 403);
-    assert_false(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "sts", &e));
-    e = answer("BandwidthLimitExceeded", 509);
-    assert_true(cs_aws_retry_retryable(CS_AWS_RETRY_LEGACY, "s3", &e));
 }
 
 static void backoff(void **state)
@@ -116,8 +108,7 @@ static void modes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(standard_conditions),
-        cmocka_unit_test(legacy_policies),
+        cmocka_unit_test(conditions),
         cmocka_unit_test(backoff),
         cmocka_unit_test(quota),
         cmocka_unit_test(modes),
