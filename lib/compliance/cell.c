@@ -89,6 +89,11 @@ cs_cell_t *cs_cell_new(const struct cs_cell_opts *o, struct cs_err *err)
         cs_err_set(err, CS_ERR_INVALID, "cell: account_id and category are required");
         goto fail;
     }
+    /* the cell id "aws_<category>:<account_id>" must fit, never be cut */
+    if (strlen(o->category) + strlen(o->account_id) + 6 > CELL_ID_MAX) {
+        cs_err_set(err, CS_ERR_INVALID, "cell: category and account_id too long for a cell id");
+        goto fail;
+    }
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         goto nomem;

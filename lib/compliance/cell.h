@@ -56,7 +56,8 @@ struct cs_region_outcome {
 };
 
 /* Creates an accumulator. Errors: CS_ERR_INVALID (missing account or
- * category, a NULL or repeated region), CS_ERR_NOMEM. Caller frees with
+ * category, or too long for a cell id; a NULL or repeated region),
+ * CS_ERR_NOMEM. Caller frees with
  * cs_cell_destroy. */
 cs_cell_t *cs_cell_new(const struct cs_cell_opts *o, struct cs_err *err);
 

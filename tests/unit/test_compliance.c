@@ -614,6 +614,9 @@ static void accumulator_bad_options(void **state)
 
     assert_null(cs_cell_new(&o, &err));
     assert_int_equal(err.code, CS_ERR_INVALID);
+    o.account_id = "111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
+    assert_null(cs_cell_new(&o, &err));
+    assert_string_equal(err.msg, "cell: category and account_id too long for a cell id");
     o.account_id = "111111111111";
     o.regions = dup;
     o.nregions = 2;
