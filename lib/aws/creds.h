@@ -59,6 +59,7 @@ int64_t cs_aws_creds_expiration_ms(const cs_aws_creds_t *c);
 /* 1 when there is a session token (temporary credentials). Cannot fail. */
 int cs_aws_creds_temporary(const cs_aws_creds_t *c);
 
+/* Where c came from. Cannot fail. */
 enum cs_aws_creds_source cs_aws_creds_source(const cs_aws_creds_t *c);
 
 /* "env", "profile", "process", "web_identity", "container", "imds",
