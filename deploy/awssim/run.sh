@@ -16,14 +16,27 @@ sim_port=${AWSSIM_PORT:-4567}
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--demo)
 
+# Trap before starting anything, so a stop request is never lost.
+stopping=0
+trap 'stopping=1' TERM INT
 /usr/bin/python3 "$sim_dir/awssim.py" --port "$sim_port" "${args[@]}" &
 sim=$!
 socat "TCP-LISTEN:$listen_port,bind=$bind,fork,reuseaddr" "TCP:127.0.0.1:$sim_port" &
 fwd=$!
-trap 'kill -TERM "$sim" "$fwd" 2>/dev/null' TERM INT
 # Whichever ends first ends the container; the other is stopped too.
-wait -n "$sim" "$fwd"
-status=$?
+status=0
+while [ "$stopping" = 0 ] && kill -0 "$sim" 2>/dev/null && kill -0 "$fwd" 2>/dev/null; do
+  wait -n "$sim" "$fwd"
+  status=$?
+done
+[ "$stopping" = 1 ] && status=143
 kill -TERM "$sim" "$fwd" 2>/dev/null
+# A child that ignores TERM (e.g. signalled mid-start-up) must not keep the
+# container alive: give both 5 s, then KILL.
+for _ in $(seq 50); do
+  kill -0 "$sim" 2>/dev/null || kill -0 "$fwd" 2>/dev/null || break
+  sleep 0.1
+done
+kill -KILL "$sim" "$fwd" 2>/dev/null
 wait
 exit "$status"
