@@ -76,6 +76,19 @@ cs_rc cs_store_key_seen(const char *client_id, const char *scan_id, char *out,
     return rc;
 }
 
+cs_rc cs_store_key_admit(const char *client_id, const char *scan_id,
+                         char *out, size_t outlen, struct cs_err *err)
+{
+    cs_rc rc = cs_store_check_client_id(client_id, err);
+
+    if (rc == CS_OK)
+        rc = cs_store_check_scan_id(scan_id, err);
+    if (rc == CS_OK)
+        rc = fit(snprintf(out, outlen, "client:%s:admit:%s", client_id,
+                          scan_id), outlen, err);
+    return rc;
+}
+
 cs_rc cs_store_key_rate(const char *client_id, int64_t now_ms, char *out,
                         size_t outlen, struct cs_err *err)
 {

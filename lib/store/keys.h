@@ -5,6 +5,9 @@
  *                                                  finished_at_ms
  *   client:{client_id}:seen:{scan_id}              dispatcher idempotency
  *   client:{client_id}:scans_per_hour:{YYYYMMDDHH} plan-limit counter (UTC)
+ *   client:{client_id}:admit:{scan_id}             the plan decision of one
+ *                                                  scan ("1:7" = admitted
+ *                                                  as the 7th of its hour)
  *
  * Ids are validated before any key is built: a client_id cannot contain
  * ':', so one client's prefix never covers another's, and nothing outside
@@ -38,6 +41,8 @@ cs_rc cs_store_key_index(const char *client_id, char *out, size_t outlen,
                          struct cs_err *err);
 cs_rc cs_store_key_seen(const char *client_id, const char *scan_id, char *out,
                         size_t outlen, struct cs_err *err);
+cs_rc cs_store_key_admit(const char *client_id, const char *scan_id,
+                         char *out, size_t outlen, struct cs_err *err);
 /* The hour bucket is the UTC hour of now_ms. */
 cs_rc cs_store_key_rate(const char *client_id, int64_t now_ms, char *out,
                         size_t outlen, struct cs_err *err);

@@ -270,3 +270,91 @@ cs_rc cs_store_mark_seen(cs_store_t *s, const char *client_id,
         freeReplyObject(reply);
     return rc;
 }
+
+/* KEYS[1] the hour bucket, KEYS[2] the scan's decision; ARGV[1] the
+ * plan's scans per hour, ARGV[2] the decision's TTL, ARGV[3] the
+ * bucket's. Returns {admitted, count, first}. */
+static const char admit_once_lua[] =
+    "local d = redis.call('GET', KEYS[2])\n"
+    "if d then\n"
+    "  local sep = string.find(d, ':', 1, true)\n"
+    "  return {tonumber(string.sub(d, 1, sep - 1)),"
+    " tonumber(string.sub(d, sep + 1)), 0}\n"
+    "end\n"
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+    "local ok = 0\n"
+    "if n <= tonumber(ARGV[1]) then ok = 1 end\n"
+    "redis.call('SET', KEYS[2], ok .. ':' .. n, 'EX', ARGV[2])\n"
+    "return {ok, n, 1}\n";
+
+cs_rc cs_store_admit_scan_once(cs_store_t *s, const char *client_id,
+                               const char *scan_id, const char *plan,
+                               int64_t now_ms, int ttl_s, int *admitted,
+                               long long *count, int *first,
+                               struct cs_err *err)
+{
+    char bucket[CS_STORE_KEY_MAX], mark[CS_STORE_KEY_MAX], limit[24], ttl[24];
+    const char *argv[] = {"EVAL", admit_once_lua, "2", bucket, mark,
+                          limit,  ttl,            RATE_BUCKET_TTL};
+    struct cs_plan_limits lim;
+    redisReply *reply = NULL;
+    cs_rc rc;
+
+    *admitted = 0;
+    if (first)
+        *first = 0;
+    if (ttl_s < 1)
+        return cs_err_set(err, CS_ERR_INVALID,
+                          "admission marks need a TTL >= 1 s");
+    rc = cs_plan_limits(plan, &lim, err);
+    if (rc == CS_OK)
+        rc = cs_store_key_rate(client_id, now_ms, bucket, sizeof(bucket), err);
+    if (rc == CS_OK)
+        rc = cs_store_key_admit(client_id, scan_id, mark, sizeof(mark), err);
+    if (rc != CS_OK)
+        return rc;
+    snprintf(limit, sizeof(limit), "%d", lim.scans_per_hour);
+    snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+    rc = cs_redis_conn_cmd(s->conn, 8, argv, NULL, &reply, err);
+    if (rc != CS_OK)
+        goto cleanup;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER ||
+        reply->element[1]->type != REDIS_REPLY_INTEGER ||
+        reply->element[2]->type != REDIS_REPLY_INTEGER) {
+        rc = cs_err_set(err, CS_ERR_PARSE, "scan admission: unexpected Redis reply");
+        goto cleanup;
+    }
+    *admitted = reply->element[0]->integer == 1;
+    if (count)
+        *count = reply->element[1]->integer;
+    if (first)
+        *first = reply->element[2]->integer == 1;
+cleanup:
+    if (reply)
+        freeReplyObject(reply);
+    return rc;
+}
+
+cs_rc cs_store_seen(cs_store_t *s, const char *client_id, const char *scan_id,
+                    int *seen, struct cs_err *err)
+{
+    char key[CS_STORE_KEY_MAX];
+    const char *argv[] = {"EXISTS", key};
+    redisReply *reply = NULL;
+    cs_rc rc;
+
+    *seen = 0;
+    rc = cs_store_key_seen(client_id, scan_id, key, sizeof(key), err);
+    if (rc != CS_OK)
+        return rc;
+    rc = cs_redis_conn_cmd(s->conn, 2, argv, NULL, &reply, err);
+    if (rc == CS_OK && reply->type != REDIS_REPLY_INTEGER)
+        rc = cs_err_set(err, CS_ERR_PARSE, "seen mark: unexpected Redis reply");
+    if (rc == CS_OK)
+        *seen = reply->integer > 0;
+    if (reply)
+        freeReplyObject(reply);
+    return rc;
+}

@@ -83,6 +83,27 @@ cs_rc cs_store_mark_seen(cs_store_t *s, const char *client_id,
                          const char *scan_id, int ttl_s, int *first,
                          struct cs_err *err);
 
+/* Like cs_store_admit_scan, but once per scan: the first call for
+ * (client_id, scan_id) counts the scan in the hour bucket of now_ms and
+ * records the decision and count for ttl_s seconds under
+ * client:{client_id}:admit:{scan_id}; a later call (a redelivered
+ * request, also after a crash) returns the recorded decision and count
+ * without counting again. Count and record change in one Lua script, so
+ * nothing is counted twice. *first (may be NULL) is 1 when this call
+ * counted; count may be NULL. Errors: as cs_store_admit_scan;
+ * CS_ERR_INVALID also for a bad scan_id or ttl_s < 1. */
+cs_rc cs_store_admit_scan_once(cs_store_t *s, const char *client_id,
+                               const char *scan_id, const char *plan,
+                               int64_t now_ms, int ttl_s, int *admitted,
+                               long long *count, int *first,
+                               struct cs_err *err);
+
+/* Whether scan_id of client_id is marked seen (cs_store_mark_seen), into
+ * *seen (1 or 0), without marking it. Errors: CS_ERR_INVALID for a bad
+ * id, CS_ERR_UNAVAILABLE. */
+cs_rc cs_store_seen(cs_store_t *s, const char *client_id, const char *scan_id,
+                    int *seen, struct cs_err *err);
+
 /* Closes the connection and frees s. NULL is a no-op. */
 void cs_store_destroy(cs_store_t *s);
 
