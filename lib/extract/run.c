@@ -167,7 +167,7 @@ static cs_rc learn_regions(struct cs_walk *w, enum cs_region_enabled *enabled)
     l.listed = calloc(w->nregions, sizeof(*l.listed));
     if (l.listed == NULL)
         return cs_walk_fail_cell(w, CS_ERR_NOMEM, NULL);
-    rc = cs_walk_call(w, &req, &st, &aerr, &err);
+    rc = cs_walk_call(w, &req, 0, &st, &aerr, &err);
     cs_aws_stats_add(&w->outside, &st);
     if (w->on_stats && st.calls)
         w->on_stats(w->ud, "ec2", &st);

@@ -12,6 +12,7 @@
 struct s3 {
     struct cs_walk *w;
     struct cs_walk_region *rws;  /* one per region of the cell */
+    enum cs_region_enabled *enabled; /* the cell's, completed by probes */
     /* a failure that cannot be placed in a region (a bucket whose home is
      * unknown): every region that may have lost a bucket gets it */
     cs_rc lost_rc;
@@ -49,7 +50,7 @@ static void locate(struct s3 *s, const char *bucket, char *home, size_t homelen,
                              .params = params, .nparams = 1, .bucket = bucket};
     struct cs_aws_error aerr = CS_AWS_ERROR_INIT;
     struct cs_err err = CS_ERR_INIT;
-    cs_rc rc = cs_walk_call(w, &req, st, &aerr, &err);
+    cs_rc rc = cs_walk_call(w, &req, 1, st, &aerr, &err);
 
     home[0] = '\0';
     if (rc == CS_OK)
@@ -83,7 +84,7 @@ static void read_bucket(struct s3 *s, const char *bucket)
         return;
     }
     cs_aws_stats_add(&s->rws[i].stats, &st);
-    if (w->enabled[i] == CS_REGION_NOT_ENABLED || w->stopped)
+    if (s->enabled[i] == CS_REGION_NOT_ENABLED || s->rws[i].failed || w->stopped)
         return;
     snprintf(arn, sizeof(arn), "arn:%s:s3:::%s", w->partition, bucket);
     struct cs_aws_req req = {.service = "s3", .operation = "GetBucketTagging",
@@ -110,7 +111,7 @@ static cs_rc list_buckets(struct s3 *s, struct cs_strlist *names)
     struct cs_aws_stats st = {0};
     struct cs_err err = CS_ERR_INIT;
     size_t i;
-    cs_rc rc = cs_walk_call(w, &req, &st, &aerr, &err);
+    cs_rc rc = cs_walk_call(w, &req, 1, &st, &aerr, &err);
 
     cs_aws_stats_add(&w->outside, &st);
     if (w->on_stats && st.calls)
@@ -129,6 +130,25 @@ static cs_rc list_buckets(struct s3 *s, struct cs_strlist *names)
     return rc;
 }
 
+/* When DescribeRegions could not say (the role may not allow it), asks
+ * the region itself: ListBuckets signed for it is refused the way a
+ * disabled region refuses. The region records a failure; success means
+ * enabled. */
+static void probe_region(struct s3 *s, size_t i)
+{
+    struct cs_walk *w = s->w;
+    struct cs_aws_req req = {.service = "s3", .operation = "ListBuckets",
+                             .region = w->regions[i], .account_id = w->account};
+    struct cs_aws_error aerr = CS_AWS_ERROR_INIT;
+    struct cs_err err = CS_ERR_INIT;
+    cs_rc rc = cs_walk_call(w, &req, 0, &s->rws[i].stats, &aerr, &err);
+
+    if (rc == CS_OK)
+        s->enabled[i] = CS_REGION_ENABLED;
+    else
+        cs_walk_region_fail(w, &s->rws[i], "s3", rc, &aerr);
+}
+
 cs_rc cs_extract_s3(struct cs_walk *w)
 {
     struct cs_strlist names = CS_STRLIST_INIT;
@@ -138,13 +158,21 @@ cs_rc cs_extract_s3(struct cs_walk *w)
     memset(&s, 0, sizeof(s));
     s.w = w;
     s.rws = calloc(w->nregions ? w->nregions : 1, sizeof(*s.rws));
-    if (s.rws == NULL)
+    s.enabled = calloc(w->nregions ? w->nregions : 1, sizeof(*s.enabled));
+    if (s.rws == NULL || s.enabled == NULL) {
+        free(s.rws);
+        free(s.enabled);
         return cs_walk_fail_cell(w, CS_ERR_NOMEM, NULL);
+    }
+    memcpy(s.enabled, w->enabled, w->nregions * sizeof(*s.enabled));
     for (i = 0; i < w->nregions; i++) {
         cs_walk_region_begin(w, &s.rws[i], w->regions[i]);
         s.rws[i].timed_by_calls = 1;
     }
     if (list_buckets(&s, &names) == CS_OK) {
+        for (i = 0; i < w->nregions; i++)
+            if (s.enabled[i] == CS_REGION_UNKNOWN && !cs_walk_should_stop(w))
+                probe_region(&s, i);
         for (i = 0; i < names.n && w->fatal == CS_OK; i++) {
             if (cs_walk_should_stop(w))
                 break;
@@ -152,7 +180,7 @@ cs_rc cs_extract_s3(struct cs_walk *w)
         }
     }
     for (i = 0; i < w->nregions && w->fatal == CS_OK; i++) {
-        if (w->enabled[i] == CS_REGION_NOT_ENABLED && !s.rws[i].failed) {
+        if (s.enabled[i] == CS_REGION_NOT_ENABLED && !s.rws[i].failed) {
             cs_walk_region_skip(w, w->regions[i],
                                 CELLSCAN__V1__EVIDENCE_STATUS__EVIDENCE_UNAVAILABLE_NOT_ENABLED,
                                 NULL);
@@ -164,5 +192,6 @@ cs_rc cs_extract_s3(struct cs_walk *w)
     }
     cs_strlist_free(&names);
     free(s.rws);
+    free(s.enabled);
     return w->fatal;
 }

@@ -86,7 +86,7 @@ static void resume_pause(struct cs_walk *w, int round)
         cs_sleep_ms(ms, w->cancel);
 }
 
-cs_rc cs_walk_call(struct cs_walk *w, const struct cs_aws_req *req,
+cs_rc cs_walk_call(struct cs_walk *w, const struct cs_aws_req *req, int resume,
                    struct cs_aws_stats *stats, struct cs_aws_error *aerr,
                    struct cs_err *err)
 {
@@ -107,7 +107,7 @@ cs_rc cs_walk_call(struct cs_walk *w, const struct cs_aws_req *req,
                 continue;
             return rc;
         }
-        if (aerr->throttle && round < CS_WALK_RESUMES) {
+        if (resume && aerr->throttle && round < CS_WALK_RESUMES) {
             resume_pause(w, round++);
             if (cs_walk_should_stop(w))
                 copy_code(w->stop_code, aerr->code);
@@ -336,7 +336,7 @@ static cs_rc walk_pages(struct cs_walk *w, struct cs_walk_region *rw,
             cs_walk_fail_cell(w, rc, &err);
             break;
         }
-        rc = cs_walk_call(w, &req, &rw->stats, &aerr, &err);
+        rc = cs_walk_call(w, &req, 1, &rw->stats, &aerr, &err);
         if (rc != CS_OK) {
             cs_walk_region_fail(w, rw, l->service, rc, &aerr);
             break;
@@ -438,7 +438,7 @@ cs_rc cs_walk_describe(struct cs_walk *w, struct cs_walk_region *rw,
 {
     struct cs_aws_error aerr = CS_AWS_ERROR_INIT;
     struct cs_err err = CS_ERR_INIT;
-    cs_rc rc = cs_walk_call(w, req, &rw->stats, &aerr, &err);
+    cs_rc rc = cs_walk_call(w, req, 1, &rw->stats, &aerr, &err);
 
     if (rc == CS_OK) {
         rc = cs_page_resources(k, w->resp.body.ptr, w->resp.body.len, &w->tags,

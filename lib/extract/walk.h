@@ -117,9 +117,12 @@ int cs_walk_should_stop(struct cs_walk *w);
 /* Calls AWS with the cell's session into w->resp, counting into stats:
  * CS_ERR_TIMEOUT once the time limit is reached (w->stopped set, nothing
  * sent); after an ExpiredToken answer assumes the role again and repeats
- * the call once; after a throttling failure pauses and repeats the same
- * call up to CS_WALK_RESUMES times. Otherwise the cs_aws_call codes. */
-cs_rc cs_walk_call(struct cs_walk *w, const struct cs_aws_req *req,
+ * the call once; with resume set, after a throttling failure pauses and
+ * repeats the same call up to CS_WALK_RESUMES times (calls whose answer
+ * the cell can do without pass 0, so another category's throttled API
+ * delays them only by the SDK retries). Otherwise the cs_aws_call
+ * codes. */
+cs_rc cs_walk_call(struct cs_walk *w, const struct cs_aws_req *req, int resume,
                    struct cs_aws_stats *stats, struct cs_aws_error *aerr,
                    struct cs_err *err);
 
