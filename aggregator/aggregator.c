@@ -17,6 +17,7 @@
 #define COMMIT_EVERY_MS 1000
 #define LAG_EVERY_MS 5000
 #define LAG_QUERY_MS 1000
+#define WATERMARK_QUERY_MS 2000
 #define STARTUP_ATTEMPT_MS 2000
 /* flush on a revoke: the group waits for us (max.poll.interval.ms) */
 #define REVOKE_FLUSH_MS 3000
@@ -92,17 +93,37 @@ static void parts_remove(cs_aggregator_t *a, int32_t id)
         *p = a->parts[--a->nparts];
 }
 
+/* The partition's high watermark now: a previous owner can only have
+ * handled messages below it. -1 when the broker does not say (then the
+ * first fetch decides, which errs towards "replayed"). */
+static int64_t high_watermark(cs_aggregator_t *a, int32_t partition)
+{
+    int64_t lo = -1, hi = -1;
+
+    if (rd_kafka_query_watermark_offsets(cs_consumer_handle(a->consumer),
+                                         a->topic_in, partition, &lo, &hi,
+                                         WATERMARK_QUERY_MS) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    return hi;
+}
+
 static void on_assign(void *ud, const rd_kafka_topic_partition_list_t *parts,
                       int lost)
 {
     cs_aggregator_t *a = ud;
+    struct agg_part *p;
 
     (void)lost;
     for (int i = 0; i < parts->cnt; i++) {
+        int32_t id = parts->elems[i].partition;
         if (strcmp(parts->elems[i].topic, a->topic_in) != 0)
             continue;
-        agg_drop_partition(a, parts->elems[i].partition);
-        parts_add(a, parts->elems[i].partition);
+        agg_drop_partition(a, id);
+        parts_add(a, id);
+        p = agg_part(a, id);
+        if (p)
+            p->replay_end = high_watermark(a, id);
     }
     cs_log(&log_ctx, CS_LOG_INFO, "assigned %d partition(s) of %s; %zu owned",
            parts->cnt, a->topic_in, a->nparts);
@@ -309,6 +330,7 @@ static void drain(cs_aggregator_t *a)
 {
     int64_t deadline = cs_mono_ms() + (int64_t)a->cfg->drain_timeout_s * 1000;
     struct cs_err err = CS_ERR_INIT;
+    size_t open;
     int64_t left;
     int unacked = 0;
 
@@ -331,6 +353,8 @@ static void drain(cs_aggregator_t *a)
                "finished at shutdown; the group will redo them",
                agg_pending(a));
     commit_all(a, 0);
+    /* counted now: leaving the group drops them (on_revoke) */
+    open = cs_strmap_count(a->scans);
     left = deadline - cs_mono_ms();
     if (cs_consumer_close(a->consumer, left > 1000 ? (int)left : 1000, &err) !=
         CS_OK)
@@ -342,8 +366,7 @@ static void drain(cs_aggregator_t *a)
         cs_log(&log_ctx, CS_LOG_WARN, "%s", err.msg);
     a->producer = NULL;
     cs_log(&log_ctx, CS_LOG_INFO, "stopped; %zu scan(s) left open for the "
-           "group, %d message(s) unacknowledged", cs_strmap_count(a->scans),
-           unacked);
+           "group, %d message(s) unacknowledged", open, unacked);
 }
 
 int cs_aggregator_run(cs_aggregator_t *a, const volatile sig_atomic_t *stop)

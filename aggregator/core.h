@@ -67,8 +67,9 @@ struct agg_ack {
 /* A partition of cell-results this process owns. */
 struct agg_part {
     int32_t id;
-    /* offsets below this were in the partition when we got it, so a
-     * previous owner may have reported their scans; -1 = not known yet */
+    /* offsets below this were in the partition when we got it (its high
+     * watermark then), so a previous owner may have reported their scans;
+     * -1 = not known yet */
     int64_t replay_end;
     int64_t min_deadline;    /* no open scan of it is due before; cache */
 };
