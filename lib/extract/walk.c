@@ -293,7 +293,8 @@ static cs_rc page_request(const struct cs_walk_listing *l, const char *region,
     req->path = l->path;
     if (n >= WALK_MAX_PARAMS)
         return cs_err_set(err, CS_ERR_INVALID, "%s: too many parameters", l->operation);
-    memcpy(params, l->params, n * sizeof(*params));
+    if (n > 0)
+        memcpy(params, l->params, n * sizeof(*params));
     if (token[0] && !l->token_in_body)
         params[n++] = (struct cs_aws_param){l->token, token};
     req->params = n ? params : NULL;
