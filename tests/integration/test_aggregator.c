@@ -127,16 +127,24 @@ static int log_has(const struct fleet *f, const char *needle)
     return found;
 }
 
-static int wait_log(const struct fleet *f, const char *needle, int timeout_ms)
+/* Polls check(f, what) every 100 ms until it holds or timeout_ms
+ * passed; returns whether it held. */
+static int eventually(int (*check)(const struct fleet *, const char *),
+                      const struct fleet *f, const char *what, int timeout_ms)
 {
     int64_t deadline = cs_mono_ms() + timeout_ms;
 
     while (cs_mono_ms() < deadline) {
-        if (log_has(f, needle))
+        if (check(f, what))
             return 1;
         usleep(100000);
     }
     return 0;
+}
+
+static int wait_log(const struct fleet *f, const char *needle, int timeout_ms)
+{
+    return eventually(log_has, f, needle, timeout_ms);
 }
 
 /* GET of the aggregator's metrics server (the simulator's admin helper is
@@ -161,14 +169,7 @@ static int metrics_have(const struct fleet *f, const char *line)
 
 static int wait_metric(const struct fleet *f, const char *line, int timeout_ms)
 {
-    int64_t deadline = cs_mono_ms() + timeout_ms;
-
-    while (cs_mono_ms() < deadline) {
-        if (metrics_have(f, line))
-            return 1;
-        usleep(100000);
-    }
-    return 0;
+    return eventually(metrics_have, f, line, timeout_ms);
 }
 
 /* ------------------------------------------------------------ inputs */

@@ -244,7 +244,7 @@ static size_t pack_record(const Record *r, uint8_t **out)
 /* Packs a manifest record after letting edit change it. */
 static size_t manifest_bytes(uint8_t **out, void (*edit)(Cellscan__V1__ScanManifest *))
 {
-    static char *cells[] = {"aws_ec2:111111111111", "aws_s3:111111111111"};
+    char *cells[] = {"aws_ec2:111111111111", "aws_s3:111111111111"};
     Cellscan__V1__ScanManifest m = CELLSCAN__V1__SCAN_MANIFEST__INIT;
     Record r = CELLSCAN__V1__CELL_RESULTS_RECORD__INIT;
 
@@ -290,6 +290,22 @@ static void r_odd_status(Cellscan__V1__CellResult *c) { c->status = 9; }
 static void r_bad_cell(Cellscan__V1__CellResult *c) { c->cell_id = "aws_ec2:"; }
 static void r_bad_scan(Cellscan__V1__CellResult *c) { c->scan_id = "scan 1"; }
 
+/* Each edit makes a valid record invalid; words are in the reason. */
+static const struct {
+    void (*m)(Cellscan__V1__ScanManifest *);
+    void (*r)(Cellscan__V1__CellResult *);
+    const char *words;
+} refused[] = {
+    {m_no_deadline, NULL, "invalid manifest: scan scan-1 has no deadline_at_ms"},
+    {m_bad_client, NULL, "invalid manifest"},
+    {m_bad_scan, NULL, "invalid manifest"},
+    {m_bad_cell, NULL, "cell id \"s3:111111111111\" is not"},
+    {NULL, r_bad_status, "status 0 is not a cell status"},
+    {NULL, r_odd_status, "status 9 is not a cell status"},
+    {NULL, r_bad_cell, "invalid result: scan scan-1: cell id \"aws_ec2:\""},
+    {NULL, r_bad_scan, "invalid result"},
+};
+
 static void expect_refused(uint8_t *bytes, size_t len, cs_rc code,
                            const char *words)
 {
@@ -329,22 +345,11 @@ static void records_decoded_and_validated(void **state)
                    "decode: not a valid cellscan.v1.CellResultsRecord (11 bytes)");
     /* zero bytes decode as a record without a body */
     expect_refused(NULL, 0, CS_ERR_PARSE, "neither a manifest nor a result");
-    n = manifest_bytes(&b, m_no_deadline);
-    expect_refused(b, n, CS_ERR_INVALID, "invalid manifest: scan scan-1 has no deadline_at_ms");
-    n = manifest_bytes(&b, m_bad_client);
-    expect_refused(b, n, CS_ERR_INVALID, "invalid manifest");
-    n = manifest_bytes(&b, m_bad_scan);
-    expect_refused(b, n, CS_ERR_INVALID, "invalid manifest");
-    n = manifest_bytes(&b, m_bad_cell);
-    expect_refused(b, n, CS_ERR_INVALID, "cell id \"s3:111111111111\" is not");
-    n = result_bytes(&b, r_bad_status);
-    expect_refused(b, n, CS_ERR_INVALID, "status 0 is not a cell status");
-    n = result_bytes(&b, r_odd_status);
-    expect_refused(b, n, CS_ERR_INVALID, "status 9 is not a cell status");
-    n = result_bytes(&b, r_bad_cell);
-    expect_refused(b, n, CS_ERR_INVALID, "invalid result: scan scan-1: cell id \"aws_ec2:\"");
-    n = result_bytes(&b, r_bad_scan);
-    expect_refused(b, n, CS_ERR_INVALID, "invalid result");
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        n = refused[i].m ? manifest_bytes(&b, refused[i].m)
+                         : result_bytes(&b, refused[i].r);
+        expect_refused(b, n, CS_ERR_INVALID, refused[i].words);
+    }
 
     assert_string_equal(cs_agg_reason_code(CS_ERR_PARSE), "decode");
     assert_string_equal(cs_agg_reason_code(CS_ERR_INVALID), "invalid");
