@@ -461,3 +461,44 @@ cs_rc cs_walk_describe(struct cs_walk *w, struct cs_walk_region *rw,
     rw->answered++;
     return CS_OK;
 }
+
+struct each {
+    struct cs_walk *w;
+    struct cs_walk_region *rw;
+    const struct cs_walk_each *e;
+};
+
+static cs_rc describe_each(void *ud, const struct cs_strlist *names)
+{
+    const struct each *x = ud;
+    const struct cs_walk_each *e = x->e;
+    const char *path[5];
+    size_t i, n;
+    cs_rc rc = CS_OK;
+
+    for (n = 0; n < 3 && e->path[n]; n++)
+        path[n] = e->path[n];
+    path[n + 1] = NULL;
+    for (i = 0; i < names->n && rc == CS_OK; i++) {
+        const char *name = cs_strlist_at(names, i);
+        struct cs_aws_req req = {.service = e->list.service, .operation = e->operation,
+                                 .region = x->rw->region, .account_id = x->w->account,
+                                 .path = path};
+        struct cs_walk_sink sink = {.w = x->w, .rw = x->rw, .type = e->type,
+                                    .arn = e->name_is_arn ? name : NULL};
+        path[n] = name;
+        rc = cs_walk_describe(x->w, x->rw, &req, e->kind, &sink);
+    }
+    return rc;
+}
+
+cs_rc cs_walk_list_each(struct cs_walk *w, struct cs_walk_region *rw,
+                        const struct cs_walk_each *e)
+{
+    struct cs_strlist names = CS_STRLIST_INIT;
+    struct each x = {w, rw, e};
+    cs_rc rc = cs_walk_list_names(w, rw, &e->list, e->list_kind, &names, describe_each, &x);
+
+    cs_strlist_free(&names);
+    return rc;
+}

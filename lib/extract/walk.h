@@ -181,6 +181,23 @@ cs_rc cs_walk_list_names(struct cs_walk *w, struct cs_walk_region *rw,
                          cs_rc (*on_names)(void *ud, const struct cs_strlist *names),
                          void *ud);
 
+/* A listing of names followed by one describe call per name (Lambda
+ * ListTags per function, EKS DescribeCluster per cluster). */
+struct cs_walk_each {
+    struct cs_walk_listing list;  /* the listing */
+    enum cs_list_kind list_kind;
+    const char *operation;        /* the describe call (same service) */
+    const char *path[3];          /* its path before the name, NULL-terminated */
+    enum cs_page_kind kind;       /* its answer */
+    const char *type;             /* the resources' type */
+    int name_is_arn;              /* the answer names no ARN: the listed name is it */
+};
+
+/* Walks e in rw's region: every page of the listing, then the describe
+ * call of each name it gave. */
+cs_rc cs_walk_list_each(struct cs_walk *w, struct cs_walk_region *rw,
+                        const struct cs_walk_each *e);
+
 /* One describe call in rw's region whose answer is a resource page of
  * kind k; resources go to sink. A resource gone since it was listed
  * (ResourceNotFoundException, NoSuchBucket...) is skipped; the sink's

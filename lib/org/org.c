@@ -155,6 +155,19 @@ static cs_rc list_all(struct discovery *d, const char *operation,
     }
 }
 
+/* Appends one item of size sz to b; what names the cap for the message. */
+static cs_rc keep(struct cs_buf *b, const void *item, size_t sz, const char *what,
+                  struct cs_err *err)
+{
+    cs_rc rc = cs_buf_append(b, item, sz);
+
+    if (rc == CS_ERR_LIMIT)
+        return cs_err_set(err, rc, "Organizations: more than %zu %s", b->max / sz, what);
+    if (rc != CS_OK)
+        return cs_err_set(err, rc, "Organizations: out of memory");
+    return CS_OK;
+}
+
 static cs_rc push_parent(struct discovery *d, const char *id, int excluded,
                          struct cs_err *err)
 {
@@ -169,14 +182,10 @@ static cs_rc push_parent(struct discovery *d, const char *id, int excluded,
     memset(&p, 0, sizeof(p));
     snprintf(p.id, sizeof(p.id), "%s", id);
     p.excluded = excluded || listed(id, d->o->exclude_ous, d->o->nexclude_ous);
-    rc = cs_buf_append(&d->seen, &p, sizeof(p));
+    rc = keep(&d->seen, &p, sizeof(p), "roots and OUs", err);
     if (rc == CS_OK)
-        rc = cs_buf_append(&d->pending, &p, sizeof(p));
-    if (rc == CS_ERR_LIMIT)
-        return cs_err_set(err, rc, "Organizations: more than %d roots and OUs", ORG_MAX_PARENTS);
-    if (rc != CS_OK)
-        return cs_err_set(err, rc, "Organizations: out of memory");
-    return CS_OK;
+        rc = keep(&d->pending, &p, sizeof(p), "roots and OUs", err);
+    return rc;
 }
 
 static cs_rc on_root(void *ud, const struct cs_org_item *it, struct cs_err *err)
@@ -195,7 +204,6 @@ static cs_rc on_account(void *ud, const struct cs_org_item *it, struct cs_err *e
 {
     struct discovery *d = ud;
     const char *reason = NULL;
-    cs_rc rc;
 
     /* a suspended account is "suspended" even when also excluded */
     if (strcmp(it->status, "ACTIVE") != 0)
@@ -209,20 +217,14 @@ static cs_rc on_account(void *ud, const struct cs_org_item *it, struct cs_err *e
         memset(&s, 0, sizeof(s));
         snprintf(s.id, sizeof(s.id), "%s", it->id);
         snprintf(s.reason, sizeof(s.reason), "%s", reason);
-        rc = cs_buf_append(&d->skipped, &s, sizeof(s));
-    } else {
-        struct cs_org_account a;
-        memset(&a, 0, sizeof(a));
-        snprintf(a.id, sizeof(a.id), "%s", it->id);
-        snprintf(a.name, sizeof(a.name), "%s", it->name);
-        snprintf(a.parent_id, sizeof(a.parent_id), "%s", d->current->id);
-        rc = cs_buf_append(&d->accounts, &a, sizeof(a));
+        return keep(&d->skipped, &s, sizeof(s), "accounts", err);
     }
-    if (rc == CS_ERR_LIMIT)
-        return cs_err_set(err, rc, "Organizations: more than %d accounts", ORG_MAX_ACCOUNTS);
-    if (rc != CS_OK)
-        return cs_err_set(err, rc, "Organizations: out of memory");
-    return CS_OK;
+    struct cs_org_account a;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.id, sizeof(a.id), "%s", it->id);
+    snprintf(a.name, sizeof(a.name), "%s", it->name);
+    snprintf(a.parent_id, sizeof(a.parent_id), "%s", d->current->id);
+    return keep(&d->accounts, &a, sizeof(a), "accounts", err);
 }
 
 /* Walks the tree: each parent's accounts, then its OUs (queued). */

@@ -17,47 +17,37 @@
 #include "test_extract_support.h"
 #include "util/clock.h"
 
-static struct ex_env env;
+static struct aws_env env;
 static char *policy_text;
 
 static const char *const all_regions[] = {"us-east-1", "eu-west-1", "af-south-1", "ap-east-1",
                                           "us-west-2"};
 #define NREGIONS 5
 
-struct t {
-    cs_aws_t *aws;
-    cs_aws_client_t *cl;
-};
-
 static int setup(void **state)
 {
-    static struct t t;
-    struct cs_err err = CS_ERR_INIT;
+    static struct ex_client t;
 
-    ex_env_vars(&env, EX_SCANNER_KEY, EX_SCANNER_SECRET, EX_EXTERNAL_ID);
-    ex_admin_do(&env, "DELETE", "/_awssim/faults", NULL);
-    ex_admin_do(&env, "POST", "/_awssim/reset", NULL);
-    t.aws = ex_context();
-    assert_non_null(t.aws);
-    t.cl = cs_aws_client_new(t.aws, &err);
-    assert_non_null(t.cl);
+    ex_env_vars(&env, SCANNER_KEY, SCANNER_SECRET, EXTERNAL_ID);
+    aws_admin(&env, "DELETE", "/_awssim/faults", NULL);
+    aws_admin(&env, "POST", "/_awssim/reset", NULL);
+    assert_int_equal(ex_client_open(&t), 0);
     *state = &t;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
 
-    ex_admin_do(&env, "DELETE", "/_awssim/faults", NULL);
-    cs_aws_client_destroy(t->cl);
-    cs_aws_destroy(t->aws);
+    aws_admin(&env, "DELETE", "/_awssim/faults", NULL);
+    ex_client_close(t);
     return 0;
 }
 
 static void add_fault(const char *json)
 {
-    json_t *j = ex_admin(&env, "POST", "/_awssim/faults", json);
+    json_t *j = aws_admin_json(&env, "POST", "/_awssim/faults", json);
 
     assert_non_null(json_object_get(j, "ids"));
     json_decref(j);
@@ -122,7 +112,7 @@ static void run_scope(cs_aws_client_t *cl, const char *source, const char *scope
 
 static void fixture_agrees_with_oracle(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     static const char *const trusting[] = {"333333333333", "444444444444", "777777777777",
                                            "888888888888", "666666666666"};
 
@@ -130,11 +120,11 @@ static void fixture_agrees_with_oracle(void **state)
     /* one AssumeRole per account across its seven cells (a denial is
      * remembered too) */
     for (size_t i = 0; i < sizeof(trusting) / sizeof(trusting[0]); i++)
-        assert_int_equal(ex_assumes(&env, trusting[i]), 1);
+        assert_int_equal(aws_sim_assumes(&env, trusting[i]), 1);
     /* every page was followed: more DescribeInstances than regions walked */
-    assert_true(ex_count(&env, "333333333333", "ec2", "DescribeInstances") > 4);
+    assert_true(aws_sim_count(&env, "333333333333", "ec2", "DescribeInstances", NULL) > 4);
     /* af-south-1 is off in 444444444444: learned, never called there */
-    json_t *log = ex_admin(&env, "GET",
+    json_t *log = aws_admin_json(&env, "GET",
                            "/_awssim/log?account_id=444444444444&limit=100000", NULL);
     json_t *e;
     size_t i;
@@ -149,7 +139,7 @@ static void fixture_agrees_with_oracle(void **state)
 
 static void tagging_skips_only_the_scan_categories(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     char path[600];
     FILE *f;
 
@@ -169,24 +159,20 @@ static void tagging_skips_only_the_scan_categories(void **state)
  * cell, against the oracle's report of the demo scope. */
 static void demo_org_agrees_with_oracle(void **state)
 {
-    struct ex_env demo;
+    struct aws_env demo;
     struct cs_org_result *org = NULL;
     struct cs_org_opts oo = {.org_role_arn = "arn:aws:iam::111111111111:role/CellScanOrgDiscovery"};
     struct cs_aws_error aerr;
     struct cs_err err = CS_ERR_INIT;
     Cellscan__V1__SkippedAccount skipped[16], *skp[16];
     char *accounts[16];
-    cs_aws_t *aws;
-    cs_aws_client_t *cl;
+    struct ex_client c;
 
     (void)state;
     assert_int_equal(ex_start(&demo, NULL), 0);
     ex_env_vars(&demo, EX_DEMO_KEY, EX_DEMO_SECRET, EX_DEMO_EXTERNAL_ID);
-    aws = ex_context();
-    assert_non_null(aws);
-    cl = cs_aws_client_new(aws, &err);
-    assert_non_null(cl);
-    assert_int_equal(cs_org_discover(cl, &oo, &org, &aerr, &err), CS_OK);
+    assert_int_equal(ex_client_open(&c), 0);
+    assert_int_equal(cs_org_discover(c.cl, &oo, &org, &aerr, &err), CS_OK);
     assert_true(org->naccounts > 0 && org->naccounts <= 16 && org->nskipped <= 16);
     for (size_t i = 0; i < org->naccounts; i++)
         accounts[i] = org->accounts[i].id;
@@ -196,17 +182,16 @@ static void demo_org_agrees_with_oracle(void **state)
         skipped[i].reason = org->skipped[i].reason;
         skp[i] = &skipped[i];
     }
-    run_scope(cl, "--demo", EX_DEMO_SCOPE, accounts, org->naccounts, skp, org->nskipped);
+    run_scope(c.cl, "--demo", EX_DEMO_SCOPE, accounts, org->naccounts, skp, org->nskipped);
     /* one AssumeRole per account; the management account also had the
      * org-discovery role's */
     for (size_t i = 0; i < org->naccounts; i++)
-        assert_int_equal(ex_assumes(&demo, accounts[i]),
+        assert_int_equal(aws_sim_assumes(&demo, accounts[i]),
                          1 + (strcmp(accounts[i], "111111111111") == 0));
     cs_org_result_free(org);
-    cs_aws_client_destroy(cl);
-    cs_aws_destroy(aws);
+    ex_client_close(&c);
     ex_stop(&demo);
-    ex_env_vars(&env, EX_SCANNER_KEY, EX_SCANNER_SECRET, EX_EXTERNAL_ID);
+    ex_env_vars(&env, SCANNER_KEY, SCANNER_SECRET, EXTERNAL_ID);
 }
 
 /* ------------------------------------------------------------------ faults */
@@ -270,7 +255,7 @@ static void free_jobs(struct job *jobs, size_t n)
 
 /* Runs the three jobs without, then with, a throttle on 444444444444's
  * EC2, and checks the throttled cell against its unthrottled run. */
-static void throttle_round(struct t *t, const char *const *regions, size_t nregions,
+static void throttle_round(struct ex_client *t, const char *const *regions, size_t nregions,
                            struct job *base, struct job *slow)
 {
     const char *const who[3][2] = {{"444444444444", "ec2"}, {"333333333333", "ec2"},
@@ -280,7 +265,7 @@ static void throttle_round(struct t *t, const char *const *regions, size_t nregi
         base[i] = (struct job){t->aws, who[i][0], who[i][1], regions, nregions, NULL};
         slow[i] = base[i];
     }
-    ex_admin_do(&env, "DELETE", "/_awssim/faults", NULL);
+    aws_admin(&env, "DELETE", "/_awssim/faults", NULL);
     run_parallel(base, 3);
     assert_int_equal(base[0].res->throttle_events, 0);
     add_fault("{\"kind\":\"throttle\",\"account\":\"444444444444\",\"service\":\"ec2\","
@@ -320,7 +305,7 @@ static void unaffected(const struct job *slow, const struct job *base, int i)
 static void throttled_ec2_slows_only_that_cell(void **state)
 {
     static const char *const defaults[] = {"us-east-1", "eu-west-1", "us-west-2"};
-    struct t *t = *state;
+    struct ex_client *t = *state;
     struct job base[3], slow[3];
 
     /* regions that are always enabled: no cell but the ec2 one calls EC2 */
@@ -340,7 +325,7 @@ static void throttled_ec2_slows_only_that_cell(void **state)
     free_jobs(slow, 3);
 }
 
-static Cellscan__V1__CellResult *cell(struct t *t, const char *account, const char *category)
+static Cellscan__V1__CellResult *cell(struct ex_client *t, const char *account, const char *category)
 {
     Cellscan__V1__CellResult *r = ex_cell(t->cl, account, category, all_regions, NREGIONS,
                                           ex_categories, EX_NCATEGORIES, policy_text, 120, NULL);
@@ -351,7 +336,7 @@ static Cellscan__V1__CellResult *cell(struct t *t, const char *account, const ch
 
 static void rds_denied_fails_only_rds(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     Cellscan__V1__CellResult *before[EX_NCATEGORIES], *after[EX_NCATEGORIES];
 
     for (int c = 0; c < EX_NCATEGORIES; c++)
@@ -387,7 +372,7 @@ static void rds_denied_fails_only_rds(void **state)
 
 static void assume_denied_fails_every_cell(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     int assumed = 0;
 
     add_fault("{\"kind\":\"access_denied\",\"account\":\"888888888888\",\"service\":\"sts\","
@@ -407,13 +392,13 @@ static void assume_denied_fails_every_cell(void **state)
         assert_int_equal(r->api_call_count, c == 0 ? 1 : 0);
         cs_cell_result_free(r);
     }
-    assert_int_equal(ex_assumes(&env, "888888888888"), 1);
-    assert_int_equal(ex_count(&env, "888888888888", NULL, NULL), 0);
+    assert_int_equal(aws_sim_assumes(&env, "888888888888"), 1);
+    assert_int_equal(aws_sim_count(&env, "888888888888", NULL, NULL, NULL), 0);
 }
 
 static void cell_timeout_keeps_what_was_evaluated(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     Cellscan__V1__CellResult *full = cell(t, "333333333333", "ec2"), *cut;
     int64_t t0;
 
@@ -443,7 +428,7 @@ static void cell_timeout_keeps_what_was_evaluated(void **state)
 
 static void malformed_answers_fail_their_regions(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     Cellscan__V1__CellResult *ecs, *lambda, *ec2;
 
     add_fault("{\"kind\":\"malformed\",\"account\":\"444444444444\",\"service\":\"ecs\"}");
@@ -474,21 +459,21 @@ static void malformed_answers_fail_their_regions(void **state)
 
 static void expired_session_is_renewed(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     Cellscan__V1__CellResult *a = cell(t, "444444444444", "rds"), *b;
 
-    ex_admin_do(&env, "POST", "/_awssim/sessions/expire", "{\"account_id\":\"444444444444\"}");
+    aws_admin(&env, "POST", "/_awssim/sessions/expire", "{\"account_id\":\"444444444444\"}");
     b = cell(t, "444444444444", "rds");
     same_numbers(b, a);
     assert_int_equal(b->status, CELLSCAN__V1__CELL_STATUS__CELL_AVAILABLE);
-    assert_int_equal(ex_assumes(&env, "444444444444"), 2);
+    assert_int_equal(aws_sim_assumes(&env, "444444444444"), 2);
     cs_cell_result_free(a);
     cs_cell_result_free(b);
 }
 
 static void bad_jobs_are_refused(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     Cellscan__V1__CellJob job = CELLSCAN__V1__CELL_JOB__INIT;
     Cellscan__V1__CellResult *res = NULL;
     struct cs_extract_opts o = {.client = t->cl, .timeout_s = 10, .violation_cap = 10};

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -18,7 +19,6 @@ BUILD = os.environ.get("CELLSCAN_BUILD_DIR", os.path.join(SRC, "build"))
 CELLSCAN = os.path.join(BUILD, "bin", "cellscan")
 FIXTURE = os.path.join(SRC, "tests", "integration", "fixtures", "extract.yaml")
 POLICY = os.path.join(SRC, "tests", "awssim", "fixtures", "demo-policy.json")
-ORACLE = os.path.join(SRC, "tests", "awssim", "oracle.py")
 SCANNER = ("AKIASCANNER000000001", "scannerSECRET/0123456789+abcdefghijABCDEF")
 EXTERNAL_ID = "ext-cellscan-42"
 REGIONS = ["us-east-1", "eu-west-1", "af-south-1", "ap-east-1"]
@@ -32,31 +32,25 @@ EVIDENCE = {"EVIDENCE_OK": "ok", "EVIDENCE_PARTIAL": "partial",
 KIND = {"MISSING_REQUIRED_TAG": "missing_required_tag", "INVALID_VALUE": "invalid_value",
         "WRONG_KEY_CASE": "wrong_key_case"}
 
+sys.path.insert(0, os.path.join(SRC, "tests", "awssim"))
+import fixture  # noqa: E402
+import oracle  # noqa: E402
+import server  # noqa: E402
+import tagpolicy  # noqa: E402
+
 
 class CellCommand(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="cs-extract-cli-")
-        cls.sim = subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(SRC, "tests", "awssim", "awssim.py"),
-             "--fixture", FIXTURE, "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = cls.sim.stdout.readline()
-        if "listening on" not in line:
-            cls.sim.kill()
-            cls.sim.wait()
-            raise RuntimeError("awssim did not start: " + line)
-        cls.url = line.split("listening on ")[1].strip()
+        cls.srv = server.start(fixture.load(FIXTURE))
+        cls.url = cls.srv.url
+        with open(POLICY, "rb") as f:
+            cls.policy = tagpolicy.parse(f.read())
 
     @classmethod
     def tearDownClass(cls):
-        cls.sim.terminate()
-        try:
-            cls.sim.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            cls.sim.kill()
-            cls.sim.wait()
-        cls.sim.stdout.close()
+        cls.srv.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def cell(self, *args, level="info"):
@@ -69,14 +63,10 @@ class CellCommand(unittest.TestCase):
         return p.returncode, p.stdout, p.stderr
 
     def oracle(self, account, categories):
-        scope = os.path.join(self.tmp, "scope.json")
-        with open(scope, "w") as f:
-            json.dump({"client_id": "c", "accounts": [account], "categories": categories,
-                       "regions": REGIONS, "external_id": EXTERNAL_ID}, f)
-        out = subprocess.run(["/usr/bin/python3", ORACLE, "--fixture", FIXTURE, "--policy",
-                              POLICY, "--scope", scope, "--report-violations", "100000"],
-                             capture_output=True, text=True, check=True, timeout=120)
-        return json.loads(out.stdout)
+        scope = {"client_id": "c", "accounts": [account], "categories": categories,
+                 "regions": REGIONS, "external_id": EXTERNAL_ID}
+        return oracle.expected_report(fixture.load(FIXTURE), self.policy, scope,
+                                      report_cap=100000)
 
     def assert_agrees(self, result, report, category, account):
         evidence = report["evidence_completeness"][f"aws_{category}:{account}"]

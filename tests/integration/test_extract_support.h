@@ -1,9 +1,9 @@
 /* test_extract_support.h: what the extract and org integration tests
- * share: the simulator on fixtures/extract.yaml (or the demo), the
- * environment that points cellscan at it, its admin API and counters, the
- * oracle (tests/awssim/oracle.py) and a comparison of its report with
- * ours, running cells and folding them. Included by each test (static
- * inline functions only). */
+ * share, on top of aws_sim.h (environment, admin API, counters): the
+ * simulator on fixtures/extract.yaml (or the demo), a fresh context and
+ * client, the oracle (tests/awssim/oracle.py) and a comparison of its
+ * report with ours, running cells and folding them. Included by each
+ * test (static inline functions only). */
 #ifndef CS_TEST_EXTRACT_SUPPORT_H
 #define CS_TEST_EXTRACT_SUPPORT_H
 
@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "aws/aws.h"
+#include "aws_sim.h"
 #include "compliance/cell.h"
 #include "compliance/scan.h"
 #include "extract/run.h"
@@ -28,9 +29,6 @@
 #define EX_SCOPE CS_SOURCE_DIR "/tests/integration/fixtures/extract-scope.json"
 #define EX_POLICY CS_SOURCE_DIR "/tests/awssim/fixtures/demo-policy.json"
 #define EX_DEMO_SCOPE CS_SOURCE_DIR "/tests/awssim/fixtures/demo-scope.json"
-#define EX_SCANNER_KEY "AKIASCANNER000000001"
-#define EX_SCANNER_SECRET "scannerSECRET/0123456789+abcdefghijABCDEF"
-#define EX_EXTERNAL_ID "ext-cellscan-42"
 #define EX_DEMO_KEY "AKIAIOSFODNN7EXAMPLE"
 #define EX_DEMO_SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 #define EX_DEMO_EXTERNAL_ID "cellscan-demo"
@@ -41,13 +39,9 @@ static const char *const ex_categories[] = {"ec2", "s3", "rds", "lambda", "ecs",
                                             "tagging"};
 #define EX_NCATEGORIES 7
 
-struct ex_env {
-    char tmp[512];
-    struct cs_awssim sim;
-};
-
-/* Starts the simulator on fixture (NULL = the demo). */
-static inline int ex_start(struct ex_env *e, const char *fixture)
+/* The simulator (as the test_aws_* tests hold it: aws_sim.h), started on
+ * fixture (NULL = the demo). */
+static inline int ex_start(struct aws_env *e, const char *fixture)
 {
     const char *fx[] = {"--fixture", fixture, NULL};
     const char *demo[] = {"--demo", NULL};
@@ -57,98 +51,48 @@ static inline int ex_start(struct ex_env *e, const char *fixture)
     return cs_awssim_start(&e->sim, e->tmp, fixture ? fx : demo);
 }
 
-static inline void ex_stop(struct ex_env *e)
+static inline void ex_stop(struct aws_env *e)
 {
     cs_awssim_stop(&e->sim);
     cs_tmpdir_remove(e->tmp);
 }
 
-/* Only the simulator: credential variables cleared, IMDS off, no
- * ~/.aws, the given scanner keys and ExternalId. */
-static inline void ex_env_vars(const struct ex_env *e, const char *key,
+/* Only the simulator (aws_env_vars), with the given scanner keys and
+ * ExternalId. */
+static inline void ex_env_vars(const struct aws_env *e, const char *key,
                                const char *secret, const char *external_id)
 {
-    static const char *const vars[] = {
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_REGION", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
-        "CELLSCAN_ORG_ROLE_ARN", "CELLSCAN_WORKER_ID", "http_proxy", "https_proxy",
-        "HTTP_PROXY", "HTTPS_PROXY", NULL};
-
-    for (int i = 0; vars[i]; i++)
-        unsetenv(vars[i]);
-    setenv("AWS_ENDPOINT_URL", e->sim.url, 1);
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    setenv("HOME", e->tmp, 1);
+    aws_env_vars(e, 1);
     setenv("AWS_ACCESS_KEY_ID", key, 1);
     setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
     setenv("CELLSCAN_EXTERNAL_ID", external_id, 1);
 }
 
-/* A fresh context (empty session cache) from the environment. */
-static inline cs_aws_t *ex_context(void)
+/* A fresh context (empty session cache) and one client of it. */
+struct ex_client {
+    cs_aws_t *aws;
+    cs_aws_client_t *cl;
+};
+
+static inline int ex_client_open(struct ex_client *c)
 {
-    struct cs_config cfg;
     struct cs_err err = CS_ERR_INIT;
-    char *argv[] = {"test", NULL};
-    int argc = 1;
-    cs_aws_t *aws = NULL;
 
-    if (cs_config_load(&cfg, CS_PROG_CLI, &argc, argv, &err) == CS_OK)
-        aws = cs_aws_new(&cfg, &err);
-    if (aws == NULL)
-        fprintf(stderr, "context: %s\n", err.msg);
-    cs_config_free(&cfg);
-    return aws;
+    c->cl = NULL;
+    c->aws = aws_env_context(&err);
+    if (c->aws)
+        c->cl = cs_aws_client_new(c->aws, &err);
+    if (c->cl == NULL)
+        fprintf(stderr, "client: %s\n", err.msg);
+    return c->cl ? 0 : -1;
 }
 
-static inline json_t *ex_admin(const struct ex_env *e, const char *method,
-                               const char *path, const char *body)
+static inline void ex_client_close(struct ex_client *c)
 {
-    char *text = cs_awssim_admin(&e->sim, method, path, body);
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-
-    free(text);
-    return j;
-}
-
-static inline void ex_admin_do(const struct ex_env *e, const char *method,
-                               const char *path, const char *body)
-{
-    json_decref(ex_admin(e, method, path, body));
-}
-
-/* Requests the simulator counted for (account, service, operation), any
- * outcome; NULL matches all. */
-static inline long ex_count(const struct ex_env *e, const char *account,
-                            const char *service, const char *operation)
-{
-    json_t *j = ex_admin(e, "GET", "/_awssim/counters", NULL), *row;
-    size_t i;
-    long n = 0;
-
-    json_array_foreach(json_object_get(j, "requests"), i, row) {
-        const char *a = json_string_value(json_object_get(row, "account_id"));
-        const char *s = json_string_value(json_object_get(row, "service"));
-        const char *o = json_string_value(json_object_get(row, "operation"));
-        if ((!account || (a && !strcmp(a, account))) && (!service || (s && !strcmp(s, service))) &&
-            (!operation || (o && !strcmp(o, operation))))
-            n += (long)json_integer_value(json_object_get(row, "count"));
-    }
-    json_decref(j);
-    return n;
-}
-
-/* AssumeRole requests the simulator saw for a target account. */
-static inline long ex_assumes(const struct ex_env *e, const char *account)
-{
-    json_t *j = ex_admin(e, "GET", "/_awssim/counters", NULL);
-    long n = (long)json_integer_value(
-        json_object_get(json_object_get(j, "assume_role_per_account"), account));
-
-    json_decref(j);
-    return n;
+    cs_aws_client_destroy(c->cl);
+    cs_aws_destroy(c->aws);
+    c->cl = NULL;
+    c->aws = NULL;
 }
 
 static inline char *ex_read_file(const char *path)

@@ -19,39 +19,29 @@
 #define ORG_ROLE "arn:aws:iam::100000000001:role/CellScanOrgDiscovery"
 #define MANAGEMENT "100000000001"
 
-static struct ex_env env;
-
-struct t {
-    cs_aws_t *aws;
-    cs_aws_client_t *cl;
-};
+static struct aws_env env;
 
 static int setup(void **state)
 {
-    static struct t t;
-    struct cs_err err = CS_ERR_INIT;
+    static struct ex_client t;
 
-    ex_env_vars(&env, EX_SCANNER_KEY, EX_SCANNER_SECRET, EX_EXTERNAL_ID);
-    ex_admin_do(&env, "POST", "/_awssim/reset", NULL);
-    t.aws = ex_context();
-    assert_non_null(t.aws);
-    t.cl = cs_aws_client_new(t.aws, &err);
-    assert_non_null(t.cl);
+    ex_env_vars(&env, SCANNER_KEY, SCANNER_SECRET, EXTERNAL_ID);
+    aws_admin(&env, "POST", "/_awssim/reset", NULL);
+    assert_int_equal(ex_client_open(&t), 0);
     *state = &t;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
 
-    cs_aws_client_destroy(t->cl);
-    cs_aws_destroy(t->aws);
+    ex_client_close(t);
     unsetenv("CELLSCAN_ORG_ROLE_ARN");
     return 0;
 }
 
-static struct cs_org_result *discover(struct t *t, const char *const *ex_accounts, size_t na,
+static struct cs_org_result *discover(struct ex_client *t, const char *const *ex_accounts, size_t na,
                                       const char *const *ex_ous, size_t no)
 {
     struct cs_org_opts o = {ORG_ROLE, ex_accounts, na, ex_ous, no};
@@ -71,7 +61,7 @@ static void agrees_with_oracle(const struct cs_org_result *r, const char *const 
     json_t *scope = json_pack("{s:s, s:{s:s, s:[], s:[]}, s:[], s:[s], s:s}", "client_id", "c",
                               "organization", "org_role_arn", ORG_ROLE, "exclude_account_ids",
                               "exclude_ous", "categories", "regions", "us-east-1",
-                              "external_id", EX_EXTERNAL_ID);
+                              "external_id", EXTERNAL_ID);
     json_t *org = json_object_get(scope, "organization"), *exp, *a;
     char path[600];
     size_t i;
@@ -119,7 +109,7 @@ static const char *skipped(const struct cs_org_result *r, const char *id)
 
 static void nested_ous_and_suspended_accounts(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     struct cs_org_result *r = discover(t, NULL, 0, NULL, 0);
 
     agrees_with_oracle(r, NULL, 0, NULL, 0);
@@ -138,17 +128,17 @@ static void nested_ous_and_suspended_accounts(void **state)
     assert_null(skipped(r, "100000000099"));
     /* every page followed: six Sandbox accounts in pages of two */
     /* 8 parents, Sandbox in 3 pages */
-    assert_int_equal(ex_count(&env, MANAGEMENT, "organizations", "ListAccountsForParent"), 10);
+    assert_int_equal(aws_sim_count(&env, MANAGEMENT, "organizations", "ListAccountsForParent", NULL), 10);
     /* one AssumeRole of the discovery role, counted in the stats */
-    assert_int_equal(ex_assumes(&env, MANAGEMENT), 1);
+    assert_int_equal(aws_sim_assumes(&env, MANAGEMENT), 1);
     assert_int_equal(r->stats.calls,
-                     (uint64_t)ex_count(&env, MANAGEMENT, "organizations", NULL) + 1);
+                     (uint64_t)aws_sim_count(&env, MANAGEMENT, "organizations", NULL, NULL) + 1);
     cs_org_result_free(r);
 }
 
 static void excluded_ou_excludes_its_subtree(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     struct cs_org_result *all = discover(t, NULL, 0, NULL, 0), *r;
     char prod[72], sandbox[72];
     const char *ous[2] = {prod, sandbox};
@@ -177,7 +167,7 @@ static void excluded_ou_excludes_its_subtree(void **state)
 
 static void excluded_root_excludes_everyone(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     const char *ous[] = {"r-org1"};
     struct cs_org_result *r = discover(t, NULL, 0, ous, 1);
 
@@ -190,26 +180,22 @@ static void excluded_root_excludes_everyone(void **state)
 
 static void configured_role_is_used(void **state)
 {
-    struct t *t = *state;
     struct cs_org_result *r = NULL;
     struct cs_err err = CS_ERR_INIT;
-    cs_aws_t *aws;
-    cs_aws_client_t *cl;
+    struct ex_client c;
 
-    (void)t;
+    (void)state;
     setenv("CELLSCAN_ORG_ROLE_ARN", ORG_ROLE, 1);
-    aws = ex_context();
-    cl = cs_aws_client_new(aws, &err);
-    assert_int_equal(cs_org_discover(cl, NULL, &r, NULL, &err), CS_OK);
+    assert_int_equal(ex_client_open(&c), 0);
+    assert_int_equal(cs_org_discover(c.cl, NULL, &r, NULL, &err), CS_OK);
     assert_int_equal(r->naccounts, 14);
     cs_org_result_free(r);
-    cs_aws_client_destroy(cl);
-    cs_aws_destroy(aws);
+    ex_client_close(&c);
 }
 
 static void no_role_is_an_error(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     struct cs_org_opts o = {NULL, NULL, 0, NULL, 0};
     struct cs_org_result *r = NULL;
     struct cs_aws_error aerr;
@@ -221,12 +207,12 @@ static void no_role_is_an_error(void **state)
     o.org_role_arn = "";
     assert_int_equal(cs_org_discover(t->cl, &o, &r, &aerr, &err), CS_ERR_INVALID);
     /* never a silent scan of anything: nothing was asked */
-    assert_int_equal(ex_count(&env, NULL, NULL, NULL), 0);
+    assert_int_equal(aws_sim_count(&env, NULL, NULL, NULL, NULL), 0);
 }
 
 static void denied_role_is_denied(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     struct cs_org_opts untrusted = {"arn:aws:iam::100000000001:role/CellScanUntrusted", NULL, 0,
                                     NULL, 0};
     /* a member account's role: Organizations refuses it */
@@ -246,12 +232,12 @@ static void denied_role_is_denied(void **state)
 
 static void organizations_failure_is_aws_error(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     struct cs_org_result *r = NULL;
     struct cs_aws_error aerr;
     struct cs_err err = CS_ERR_INIT;
     struct cs_org_opts o = {ORG_ROLE, NULL, 0, NULL, 0};
-    json_t *ids = ex_admin(&env, "POST", "/_awssim/faults",
+    json_t *ids = aws_admin_json(&env, "POST", "/_awssim/faults",
                            "{\"kind\":\"malformed\",\"service\":\"organizations\","
                            "\"operation\":\"ListOrganizationalUnitsForParent\"}");
 
@@ -259,13 +245,13 @@ static void organizations_failure_is_aws_error(void **state)
     assert_int_equal(cs_org_discover(t->cl, &o, &r, &aerr, &err), CS_ERR_AWS);
     assert_null(r);
     assert_non_null(strstr(err.msg, "JSON"));
-    ex_admin_do(&env, "DELETE", "/_awssim/faults", NULL);
+    aws_admin(&env, "DELETE", "/_awssim/faults", NULL);
     json_decref(ids);
 }
 
 static void malformed_exclusions_are_refused(void **state)
 {
-    struct t *t = *state;
+    struct ex_client *t = *state;
     const char *bad_account[] = {"10000000001"};
     const char *bad_ou[] = {"Workloads/Prod"};
     struct cs_org_opts o = {ORG_ROLE, bad_account, 1, NULL, 0};
@@ -280,7 +266,7 @@ static void malformed_exclusions_are_refused(void **state)
     assert_int_equal(cs_org_discover(t->cl, &o, &r, NULL, &err), CS_ERR_INVALID);
     assert_non_null(strstr(err.msg, "exclude_ous[0]"));
     assert_null(r);
-    assert_int_equal(ex_count(&env, NULL, NULL, NULL), 0);
+    assert_int_equal(aws_sim_count(&env, NULL, NULL, NULL, NULL), 0);
 }
 
 int main(void)
