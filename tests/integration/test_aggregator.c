@@ -12,6 +12,8 @@
  *   - SIGTERM, then kill -9 of the aggregator mid-scan, each followed by a
  *     restart: exactly one report per scan, equal to the undisturbed fold,
  *     and a finished scan replayed from Redis is not published again;
+ *   - a second instance joining, then the first leaving, with scans open;
+ *   - a deadline passing while the aggregator is down: the same report;
  *   - a Redis restart mid-run: reports keep flowing and reach Redis later;
  *   - `cellscan status` / `cellscan report` read one client's reports only;
  *   - Kafka or Redis unreachable at start: a clear message, non-zero exit.
@@ -103,6 +105,19 @@ static void start_aggregator(struct fleet *f)
     snprintf(e_cap, sizeof(e_cap), "CELLSCAN_REPORT_VIOLATIONS=%d", REPORT_CAP);
     snprintf(name, sizeof(name), "aggregator-%d-%d", (int)getpid(), ++runs);
     assert_int_equal(cs_proc_start(&f->agg, name, argv, env, 0, tmpdir), 0);
+}
+
+/* g becomes a second aggregator of f's cluster and Redis (its own process
+ * and metrics port; stop_fleet(g) stops only that process). */
+static void twin(struct fleet *g, const struct fleet *f)
+{
+    memcpy(g->bootstrap, f->bootstrap, sizeof(g->bootstrap));
+    g->redis.port = f->redis.port;
+    memcpy(g->redis.url, f->redis.url, sizeof(g->redis.url));
+    g->cfg = f->cfg;
+    g->cfg.kafka_brokers = g->bootstrap;
+    g->cfg.redis_url = g->redis.url;
+    g->metrics_port = cs_free_port();
 }
 
 static void stop_fleet(struct fleet *f)
@@ -370,6 +385,19 @@ static void shuffle_results(struct scan_def *d, unsigned seed)
         d->counted[i] = d->counted[j];
         d->results[j] = b;
         d->counted[j] = c;
+    }
+}
+
+/* An id made from what whose key lands in partition of n partitions (the
+ * producer's default partitioner hashes the key). */
+static void id_in_partition(char *out, size_t len, const char *what,
+                            int32_t partition, int32_t n)
+{
+    for (int i = 0;; i++) {
+        snprintf(out, len, "%s-%d-%d", what, (int)getpid(), i);
+        if (rd_kafka_msg_partitioner_consistent(NULL, out, strlen(out), n,
+                                                NULL, NULL) == partition)
+            return;
     }
 }
 
@@ -1037,6 +1065,129 @@ static void restarts_publish_once(void **state)
     stop_fleet(&f);
 }
 
+/* Two instances share the partitions; one joins while scans are open and
+ * the other leaves while scans are open: each scan is rebuilt by its new
+ * owner and reported once. */
+static void instances_hand_over(void **state)
+{
+    enum { N = 8, PARTS = 4 };
+    static struct fleet f, g;
+    static struct reader r;
+    static struct scan_def d[N];
+    char ids[N][64];
+    const char *idv[N];
+    Cellscan__V1__ScanReport *rep;
+    cs_producer_t *p;
+    (void)state;
+
+    start_fleet(&f, PARTS);
+    start_aggregator(&f);
+    twin(&g, &f);
+    for (int i = 0; i < N; i++) {
+        id_in_partition(ids[i], sizeof(ids[i]), i < PARTS ? "hand" : "over",
+                        i % PARTS, PARTS);
+        idv[i] = ids[i];
+        define_scan(&d[i], ids[i], i % 2 ? "acme" : "beta", 1, 2, 0, 0);
+        add_all_results(&d[i], 80 + (unsigned)i);
+    }
+    reader_start(&r, &f);
+    p = producer(&f);
+    for (int i = 0; i < N; i++) {
+        send_manifest(p, &d[i]);
+        send_results(p, &d[i], 1);
+    }
+    flush(p);
+    assert_true(wait_metric(&f, "cellscan_open_scans 8", WAIT_MS));
+
+    /* g joins: half the partitions, and their open scans, move to it */
+    start_aggregator(&g);
+    assert_true(wait_log(&g, "(rebuilt from a replay)", WAIT_MS));
+    assert_true(wait_metric(&g, "cellscan_open_scans 4", WAIT_MS));
+    assert_true(wait_metric(&f, "cellscan_open_scans 4", WAIT_MS));
+    for (int i = 0; i < N; i += 2)
+        send_results(p, &d[i], d[i].nres);
+    flush(p);
+    for (int i = 0; i < N; i += 2)
+        wait_one(&r, ids[i]);
+
+    /* f leaves: g takes every partition and rebuilds what f held */
+    assert_int_equal(cs_proc_stop(&f.agg, 15000), 0);
+    assert_true(wait_log(&g, "assigned 4 partition(s)", WAIT_MS));
+    for (int i = 1; i < N; i += 2)
+        send_results(p, &d[i], d[i].nres);
+    flush(p);
+    wait_reports(&r, idv, N, 0);
+    for (int i = 0; i < N; i++) {
+        rep = check_report(&r, &d[i]);
+        cellscan__v1__scan_report__free_unpacked(rep, NULL);
+        check_stored(&f, &r, &d[i]);
+        free_scan(&d[i]);
+    }
+    reader_stop(&r);
+    cs_producer_destroy(p);
+    stop_fleet(&g);
+    stop_fleet(&f);
+}
+
+/* A deadline that passes while the aggregator is down: the restarted one
+ * rebuilds the scan from the partition and closes it where the live run
+ * would have, so a result written after the deadline does not count. */
+static void deadline_same_after_crash(void **state)
+{
+    static struct fleet f;
+    static struct reader r;
+    struct scan_def d, e;
+    char id_d[64], id_e[64];
+    const char *ids[2] = {id_d, id_e};
+    Cellscan__V1__ScanReport *rep;
+    cs_producer_t *p;
+    int64_t deadline;
+    (void)state;
+
+    start_fleet(&f, 1);
+    start_aggregator(&f);
+    unique_id(id_d, sizeof(id_d), "crash-deadline");
+    unique_id(id_e, sizeof(id_e), "crash-after");
+    deadline = cs_wall_ms() + 10000;
+    define_scan(&d, id_d, "acme", 2, 2, deadline, 0);
+    define_scan(&e, id_e, "beta", 1, 1, 0, 0);
+    add_result(&d, 1, 0, 21, CELLSCAN__V1__CELL_STATUS__CELL_AVAILABLE);
+    add_result(&d, 0, 1, 22, CELLSCAN__V1__CELL_STATUS__CELL_FAILED);
+    add_result(&d, 1, 0, 21, CELLSCAN__V1__CELL_STATUS__CELL_AVAILABLE);
+    add_result(&d, 0, 0, 23, CELLSCAN__V1__CELL_STATUS__CELL_AVAILABLE);
+    d.counted[3] = 0; /* written after the deadline */
+    add_all_results(&e, 24);
+    reader_start(&r, &f);
+    p = producer(&f);
+    send_manifest(p, &d);
+    send_results(p, &d, 3);
+    flush(p);
+    assert_true(wait_metric(&f, "cellscan_open_scans 1", WAIT_MS));
+    cs_proc_kill9(&f.agg);
+
+    while (cs_wall_ms() <= deadline + 500)
+        usleep(100000);
+    send_results(p, &d, 4);
+    send_manifest(p, &e);
+    send_results(p, &e, e.nres);
+    flush(p);
+    start_aggregator(&f);
+    wait_reports(&r, ids, 2, 0);
+    rep = check_report(&r, &d);
+    assert_int_equal(rep->overall->cells_expected, 4);
+    assert_int_equal(rep->overall->cells_with_data, 1);
+    cellscan__v1__scan_report__free_unpacked(rep, NULL);
+    rep = check_report(&r, &e);
+    cellscan__v1__scan_report__free_unpacked(rep, NULL);
+    assert_true(log_has(&f, "scan closed at its deadline: 2 of 4 cells"));
+
+    reader_stop(&r);
+    cs_producer_destroy(p);
+    free_scan(&d);
+    free_scan(&e);
+    stop_fleet(&f);
+}
+
 /* Starts redis-server again on r's port and directory (its AOF is read
  * back), as after a restart of the server. */
 static void redis_restart(struct cs_redis *r)
@@ -1292,6 +1443,8 @@ int main(void)
         cmocka_unit_test(folds_publishes_and_stores),
         cmocka_unit_test(deadline_finalises),
         cmocka_unit_test(restarts_publish_once),
+        cmocka_unit_test(instances_hand_over),
+        cmocka_unit_test(deadline_same_after_crash),
         cmocka_unit_test(survives_redis_restart),
         cmocka_unit_test(cli_reads_within_client),
         cmocka_unit_test(startup_fails_clearly),
