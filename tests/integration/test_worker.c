@@ -269,7 +269,7 @@ static void poison_invalid_and_expired(void **state)
     /* the expired job published nothing, the rest one result each */
     nres = wt_results(&res);
     assert_int_equal(nres, 3);
-    assert_false(wt_has_result(res, nres, "aws_rds:333333333333"));
+    assert_false(wt_has_result(res, nres, &jobs[3])); /* the expired rds job */
     wt_results_free(res, nres);
     wt_committed(committed);
     /* everything is below the commit point, and only valid jobs have results */

@@ -61,6 +61,7 @@ static struct wt_env wt;
 
 /* A job the test published: where it landed. */
 struct wt_job {
+    char scan_id[64];
     char cell_id[64];
     char account[16];
     char category[16];
@@ -300,6 +301,7 @@ static inline void wt_job(struct wt_job *j, const char *scan, const char *accoun
     char role[128];
 
     memset(j, 0, sizeof(*j));
+    snprintf(j->scan_id, sizeof(j->scan_id), "%s", scan);
     snprintf(j->account, sizeof(j->account), "%s", account);
     snprintf(j->category, sizeof(j->category), "%s", category);
     cs_cell_id(category, account, j->cell_id, sizeof(j->cell_id));
@@ -496,12 +498,13 @@ static inline void wt_results_free(Cellscan__V1__CellResult **r, size_t n)
     free(r);
 }
 
-/* Whether a result for cell_id is among r. */
+/* Whether a result for job (its scan and cell) is among r. */
 static inline int wt_has_result(Cellscan__V1__CellResult **r, size_t n,
-                         const char *cell_id)
+                                const struct wt_job *job)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(r[i]->cell_id, cell_id) == 0)
+        if (strcmp(r[i]->cell_id, job->cell_id) == 0 &&
+            strcmp(r[i]->scan_id, job->scan_id) == 0)
             return 1;
     return 0;
 }
@@ -518,7 +521,7 @@ static inline size_t wt_wait_results(const struct wt_job *jobs, size_t n,
         size_t nr = wt_results(&r), missing = 0;
 
         for (size_t i = 0; i < n; i++)
-            if ((want == NULL || want[i]) && !wt_has_result(r, nr, jobs[i].cell_id))
+            if ((want == NULL || want[i]) && !wt_has_result(r, nr, &jobs[i]))
                 missing++;
         wt_results_free(r, nr);
         if (missing == 0)
@@ -598,7 +601,7 @@ static inline size_t wt_check_commits_covered(const struct wt_job *jobs, size_t 
             continue;
         below++;
         if ((expect_result == NULL || expect_result(&jobs[i])) &&
-            !wt_has_result(r, nr, jobs[i].cell_id))
+            !wt_has_result(r, nr, &jobs[i]))
             fail_msg("%s at [%d]@%lld is committed (%lld) without a result",
                      jobs[i].cell_id, (int)jobs[i].partition,
                      (long long)jobs[i].offset,
