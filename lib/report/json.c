@@ -110,7 +110,10 @@ static json_t *violation(const Cellscan__V1__Violation *v)
     bad |= cs_jsonx_set(o, "region", cs_jsonx_str(v->region));
     bad |= cs_jsonx_set(o, "tag_key", cs_jsonx_str(v->tag_key));
     bad |= cs_jsonx_set(o, "kind", json_string(cs_violation_kind_name(v->kind)));
-    if (v->found_value && v->found_value[0])
+    /* a blank value that is not allowed is still a value that was found:
+     * only a missing tag has none (docs/compliance.md) */
+    if ((v->found_value && v->found_value[0]) ||
+        v->kind != CELLSCAN__V1__VIOLATION_KIND__MISSING_REQUIRED_TAG)
         bad |= cs_jsonx_set(o, "found_value", cs_jsonx_str(v->found_value));
     if (bad) {
         json_decref(o);

@@ -1,7 +1,8 @@
 /* json.h: report.json, the documented shape of a ScanReport
  * (docs/compliance.md, section "report.json"): enum words from
  * lib/wire/names.h, numbers as JSON numbers, times as RFC 3339 UTC (null
- * when not set), found_value omitted when empty.
+ * when not set), found_value omitted for missing_required_tag when empty
+ * (a blank value of another kind is given as "").
  */
 #ifndef CS_REPORT_JSON_H
 #define CS_REPORT_JSON_H

@@ -281,6 +281,28 @@ static void report_json_scores_round_trip(void **state)
     free(text);
 }
 
+/* A blank tag value that the policy refuses was found all the same: it is
+ * given as "", as the oracle gives it; a missing tag has no found_value. */
+static void report_json_blank_found_value(void **state)
+{
+    struct fixture f;
+    json_t *j = NULL, *v;
+    (void)state;
+
+    build(&f);
+    f.v1.kind = CELLSCAN__V1__VIOLATION_KIND__INVALID_VALUE;
+    f.v1.found_value = "";
+    f.v2.found_value = "";
+    assert_int_equal(cs_report_json(&f.r, &j, NULL), CS_OK);
+    v = json_object_get(json_array_get(json_object_get(j, "violations"), 0),
+                        "found_value");
+    assert_non_null(v);
+    assert_string_equal(json_string_value(v), "");
+    assert_null(json_object_get(
+        json_array_get(json_object_get(j, "violations"), 1), "found_value"));
+    json_decref(j);
+}
+
 static void report_json_hostile_strings(void **state)
 {
     struct fixture f;
@@ -531,6 +553,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(report_json_exact),
         cmocka_unit_test(report_json_scores_round_trip),
+        cmocka_unit_test(report_json_blank_found_value),
         cmocka_unit_test(report_json_hostile_strings),
         cmocka_unit_test(report_html),
         cmocka_unit_test(report_html_rejected_and_empty),
