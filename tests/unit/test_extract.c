@@ -11,10 +11,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "compliance/cell.h"
 #include "extract/parse.h"
 #include "extract/regions.h"
 #include "extract/strlist.h"
 #include "extract/tagset.h"
+#include "extract/walk.h"
 
 /* ------------------------------------------------------------- regions */
 
@@ -519,6 +521,62 @@ static void strlist_bounds(void **state)
     cs_strlist_free(NULL);
 }
 
+/* The ARNs the walk builds from ids, in the partition of the cell's
+ * regions, and the types tagging derives and skips; checked through the
+ * violations the accumulator keeps. */
+static void arns_are_partition_aware(void **state)
+{
+    static const char *const regions[] = {"cn-north-1"};
+    static const char *const scan[] = {"tagging", "rds"};
+    static const char policy_json[] = "{\"rules\": [{\"key\": \"Owner\", \"required\": true}]}";
+    struct cs_cell_opts co = {"s", "c", "111111111111", "ec2", "w", regions, 1, 100};
+    struct cs_region_outcome ok = {"cn-north-1", CELLSCAN__V1__EVIDENCE_STATUS__EVIDENCE_OK,
+                                   NULL, 0, 0, 0, 0};
+    struct cs_err err = CS_ERR_INIT;
+    Cellscan__V1__CellResult *res = NULL;
+    struct cs_walk w;
+    struct cs_walk_region rw;
+    cs_policy_t *policy = NULL;
+
+    (void)state;
+    assert_int_equal(cs_policy_parse(policy_json, strlen(policy_json), &policy, &err), CS_OK);
+    memset(&w, 0, sizeof(w));
+    cs_walk_init(&w);
+    w.account = "111111111111";
+    w.partition = "aws-cn";
+    w.policy = policy;
+    w.scan_categories = scan;
+    w.nscan = 2;
+    w.cell = cs_cell_new(&co, &err);
+    assert_non_null(w.cell);
+    cs_walk_region_begin(&w, &rw, "cn-north-1");
+    struct cs_walk_sink ec2 = {.w = &w, .rw = &rw, .type = "ec2:instance", .ec2_kind = "instance"};
+    struct cs_walk_sink s3 = {.w = &w, .rw = &rw, .type = "s3:bucket",
+                              .arn = "arn:aws-cn:s3:::bkt"};
+    struct cs_walk_sink tagging = {.w = &w, .rw = &rw, .skip_covered = 1};
+    assert_int_equal(cs_walk_resource(&ec2, "i-0abc", NULL, 0, &err), CS_OK);
+    assert_int_equal(cs_walk_resource(&s3, "", NULL, 0, &err), CS_OK);
+    assert_int_equal(cs_walk_resource(&tagging, "arn:aws-cn:dynamodb:cn-north-1:111111111111:table/t",
+                                      NULL, 0, &err), CS_OK);
+    /* rds is in the scan: its type is skipped here */
+    assert_int_equal(cs_walk_resource(&tagging, "arn:aws-cn:rds:cn-north-1:111111111111:db:d",
+                                      NULL, 0, &err), CS_OK);
+    assert_int_equal(cs_walk_resource(&tagging, "not-an-arn", NULL, 0, &err), CS_ERR_PARSE);
+    assert_int_equal(rw.evaluated, 3);
+    assert_int_equal(cs_cell_region(w.cell, &ok, &err), CS_OK);
+    assert_int_equal(cs_cell_result(w.cell, 0, 0, &res, &err), CS_OK);
+    assert_int_equal(res->n_violations, 3);
+    assert_string_equal(res->violations[0]->arn, "arn:aws-cn:dynamodb:cn-north-1:111111111111:table/t");
+    assert_string_equal(res->violations[0]->resource_type, "dynamodb:table");
+    assert_string_equal(res->violations[1]->arn, "arn:aws-cn:ec2:cn-north-1:111111111111:instance/i-0abc");
+    assert_string_equal(res->violations[2]->arn, "arn:aws-cn:s3:::bkt");
+    assert_string_equal(res->violations[2]->region, "cn-north-1");
+    cs_cell_result_free(res);
+    cs_cell_destroy(w.cell);
+    cs_walk_release(&w);
+    cs_policy_destroy(policy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +593,7 @@ int main(void)
         cmocka_unit_test(describe_regions_page),
         cmocka_unit_test(tagset_bounds),
         cmocka_unit_test(strlist_bounds),
+        cmocka_unit_test(arns_are_partition_aware),
     };
 
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
