@@ -18,6 +18,8 @@
 /* retry delays after a failed send or Redis call, doubling up to the max */
 #define RETRY_FIRST_MS 500
 #define RETRY_MAX_MS 10000
+/* a report Redis refuses (not unreachable) this many times is given up */
+#define STORE_REFUSED_MAX 30
 /* due scans closed per pass (the rest in the next pass) */
 #define DUE_BATCH 64
 
@@ -311,10 +313,11 @@ static int report_in_store(cs_aggregator_t *a, const struct agg_scan *s)
     rc = cs_store_get_report(a->deps.store, s->client_id, s->scan_id, &r, &err);
     if (r)
         cellscan__v1__scan_report__free_unpacked(r, NULL);
-    if (rc == CS_OK || rc == CS_ERR_NOTFOUND || rc == CS_ERR_PARSE) {
+    if (rc != CS_ERR_UNAVAILABLE) {
         store_ok(a);
-        /* unreadable bytes there: publish and overwrite them */
-        if (rc == CS_ERR_PARSE)
+        /* something unreadable there (other bytes, another type): the
+         * report is published and overwrites it */
+        if (rc != CS_OK && rc != CS_ERR_NOTFOUND)
             log_scan(s, CS_LOG_WARN, "stored report unreadable, replacing it: %s",
                      err.msg);
         return rc == CS_OK;
@@ -362,7 +365,7 @@ static void store_report(cs_aggregator_t *a, struct agg_scan *s)
         scan_done(a, s);
         return;
     }
-    if (redis_waiting(a))
+    if (redis_waiting(a) || (s->retry_at_ms && cs_mono_ms() < s->retry_at_ms))
         return;
     rc = cs_store_put_report(a->deps.store, s->report, &err);
     if (rc == CS_OK) {
@@ -370,12 +373,18 @@ static void store_report(cs_aggregator_t *a, struct agg_scan *s)
         AGG_STAT_ADD(a, reports_stored, 1);
         log_scan(s, CS_LOG_DEBUG, "report stored in Redis");
         scan_done(a, s);
-    } else if (rc == CS_ERR_LIMIT) {
-        /* it will never fit: the published report is all there is */
+    } else if (rc == CS_ERR_UNAVAILABLE) {
+        /* Redis is down: wait for it as long as it takes */
+        store_failed(a, s, "storing the report in Redis", &err);
+    } else if (rc == CS_ERR_LIMIT || ++s->attempts >= STORE_REFUSED_MAX) {
+        /* too large, or refused again and again (e.g. the client's index
+         * key holds another type): the published report is all there is */
         log_scan(s, CS_LOG_ERROR, "report not stored: %s", err.msg);
         scan_done(a, s);
     } else {
-        store_failed(a, s, "storing the report in Redis", &err);
+        s->retry_at_ms = cs_mono_ms() + backoff_ms(s->attempts);
+        log_scan(s, CS_LOG_WARN, "Redis refused the report, retrying: %s",
+                 err.msg);
     }
 }
 
@@ -468,6 +477,7 @@ static void report_acked(cs_aggregator_t *a, struct agg_scan *s,
         a->deps.on_report(a->deps.report_ud, s->report);
     s->state = AGG_STORE;
     s->attempts = 0;
+    s->retry_at_ms = 0;
     advance(a, s);
 }
 
