@@ -1,7 +1,7 @@
 /* html.h: report.html, one self-contained page (inline CSS; no scripts,
  * no external assets) that opens from disk in any browser: status and
- * score, coverage, per-account table, evidence completeness, top
- * violations, skipped accounts and permission-denied accounts.
+ * score, coverage, per-account table, permission-denied and skipped
+ * accounts, top violations, then evidence completeness per cell.
  *
  * Everything that came from AWS or the request (ids, ARNs, tag keys and
  * values, reasons, error codes) is HTML-escaped, and invalid UTF-8 or

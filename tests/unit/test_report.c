@@ -409,8 +409,15 @@ static void report_html(void **state)
         "<h2>Skipped accounts</h2>",
         "<tr><td>666666666666</td><td>suspended</td></tr>",
         "1 more not listed (capped)",
-        "<td>O&#39;Brien &amp; &quot;Co&quot;</td>",
+        "<td><code class=\"fv\">O&#39;Brien &amp; &quot;Co&quot;</code></td>",
     };
+    /* what needs attention first, the long per-cell table last */
+    static const char *const order[] = {
+        "<h2>Accounts</h2>", "<h2>Permission denied</h2>",
+        "<h2>Skipped accounts</h2>", "<h2>Top violations</h2>",
+        "<h2>Evidence completeness</h2>",
+    };
+    const char *at = NULL;
     (void)state;
 
     build(&f);
@@ -426,6 +433,13 @@ static void report_html(void **state)
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (strstr(html, want[i]) == NULL)
             fail_msg("report.html lacks: %s", want[i]);
+    at = html;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *next = strstr(at, order[i]);
+        if (next == NULL)
+            fail_msg("report.html has %s out of order", order[i]);
+        at = next;
+    }
     parse_xml(html, &x);
     assert_true(x.elements > 50);
     assert_int_equal(x.scripts, 0);
