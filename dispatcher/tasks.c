@@ -6,11 +6,9 @@
 #include <string.h>
 
 #include "dispatcher/core.h"
+#include "org/org.h"
 #include "store/plan.h"
 #include "util/clock.h"
-#ifdef CS_HAVE_ORG
-#include "org/org.h"
-#endif
 
 /* A transient failure: the run thread retries the task later. */
 static void transient(struct disp_request *r, cs_rc rc, const char *what,
@@ -102,7 +100,6 @@ static void add_aws_metrics(cs_dispatcher_t *d, const struct cs_aws_stats *st)
 static cs_rc discover(cs_dispatcher_t *d, struct disp_request *r,
                       struct cs_disp_target *t, char *reason, size_t len)
 {
-#ifdef CS_HAVE_ORG
     const Cellscan__V1__OrgDiscovery *org = r->sr->scope->organization;
     struct cs_org_opts o;
     struct cs_org_result *res = NULL;
@@ -168,14 +165,6 @@ cleanup:
     free(sk);
     cs_org_result_free(res);
     return rc;
-#else
-    (void)d;
-    (void)r;
-    (void)t;
-    snprintf(reason, len,
-             "organization discovery is not built into this dispatcher");
-    return CS_ERR_INVALID;
-#endif
 }
 
 /* The accounts, then the manifest and jobs; a failure to get either is a

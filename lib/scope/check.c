@@ -4,12 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "extract/run.h"
 #include "policy/policy.h"
 #include "store/keys.h"
 #include "store/plan.h"
-#ifdef CS_HAVE_EXTRACT
-#include "extract/run.h"
-#endif
 
 #define SCHEMA_VERSION 1
 #define ACCOUNT_ID_LEN 12
@@ -93,17 +91,8 @@ const char *cs_scope_check_region(const char *s)
 
 const char *cs_scope_check_category(const char *s)
 {
-#ifdef CS_HAVE_EXTRACT
     if (cs_extract_category_known(s))
         return NULL;
-#else
-    /* until lib/extract is built: the categories of docs/policy.md */
-    static const char *const known[] = {"ec2", "s3",  "rds",    "lambda",
-                                        "ecs", "eks", "tagging", NULL};
-    for (int i = 0; known[i]; i++)
-        if (strcmp(s, known[i]) == 0)
-            return NULL;
-#endif
     return "unknown category (expected ec2, s3, rds, lambda, ecs, eks or "
            "tagging)";
 }
