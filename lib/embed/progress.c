@@ -94,6 +94,14 @@ void cs_progress_destroy(cs_progress_t *p)
     free(p);
 }
 
+/* Frees the n strings of v and v. */
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 /* Sorts the n strings of v and drops repeats; returns the new count.
  * The dropped strings are freed. */
 static size_t sort_unique(char **v, size_t n)
@@ -148,9 +156,7 @@ static cs_rc collect_accounts(const Cellscan__V1__ScanManifest *m, char ***out,
     *out = v;
     return CS_OK;
 nomem:
-    for (size_t i = 0; i < k; i++)
-        free(v[i]);
-    free(v);
+    free_strv(v, k);
     return CS_ERR_NOMEM;
 }
 
@@ -217,9 +223,7 @@ static cs_rc build_cells(cs_progress_t *p, const Cellscan__V1__ScanManifest *m)
         return CS_ERR_NOMEM;
     for (size_t i = 0; i < m->n_cell_ids; i++) {
         if ((ids[n] = strdup(m->cell_ids[i])) == NULL) {
-            for (size_t k = 0; k < n; k++)
-                free(ids[k]);
-            free(ids);
+            free_strv(ids, n);
             return CS_ERR_NOMEM;
         }
         n++;
@@ -227,9 +231,7 @@ static cs_rc build_cells(cs_progress_t *p, const Cellscan__V1__ScanManifest *m)
     n = sort_unique(ids, n);
     p->cells = calloc(n ? n : 1, sizeof(*p->cells));
     if (p->cells == NULL) {
-        for (size_t k = 0; k < n; k++)
-            free(ids[k]);
-        free(ids);
+        free_strv(ids, n);
         return CS_ERR_NOMEM;
     }
     /* an id that names no account is not a cell anyone will report */
@@ -262,9 +264,7 @@ cs_rc cs_progress_manifest(cs_progress_t *p, const Cellscan__V1__ScanManifest *m
         return cs_err_set(err, CS_ERR_NOMEM, "out of memory");
     p->accounts = calloc(n ? n : 1, sizeof(*p->accounts));
     if (p->accounts == NULL) {
-        for (size_t i = 0; i < n; i++)
-            free(ids[i]);
-        free(ids);
+        free_strv(ids, n);
         return cs_err_set(err, CS_ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++)
@@ -414,8 +414,7 @@ static cs_rc bar_line(const struct cs_progress_snap *s, int64_t elapsed_ms,
 
     if (rc != CS_OK)
         return rc;
-    /* "[" bar "]" "  " tail */
-    room = width > 0 && (size_t)width > tail.len + 4 ? (size_t)width - tail.len - 4 : 0;
+    room = width > CS_PROGRESS_TAIL_COLS ? (size_t)(width - CS_PROGRESS_TAIL_COLS) : 0;
     bar = room < CS_PROGRESS_BAR_MIN ? CS_PROGRESS_BAR_MIN
           : room > CS_PROGRESS_BAR_MAX ? CS_PROGRESS_BAR_MAX : room;
     if (s->have_manifest && s->cells_total > 0)

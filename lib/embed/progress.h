@@ -88,16 +88,19 @@ enum cs_progress_style {
     CS_PROGRESS_PLAIN  /* a plain line for logs and pipes */
 };
 
-/* Narrowest and widest bar drawn. */
+/* Narrowest and widest bar drawn, and the columns left for the counters
+ * after it: the bar keeps its width while the counters change. */
 #define CS_PROGRESS_BAR_MIN 10
 #define CS_PROGRESS_BAR_MAX 40
+#define CS_PROGRESS_TAIL_COLS 64
 
 /* Appends one line describing s after elapsed_ms: cells done/total (and
  * failed), accounts done/total, throttles and the elapsed time (m:ss);
  * before the manifest, that accounts are being resolved. The bar style
- * fits the line into width columns (the bar shrinks first; below the
- * narrowest bar the line is cut) and ends without a newline; the plain
- * style ends with one. Errors as cs_buf_append. */
+ * draws a bar of width - CS_PROGRESS_TAIL_COLS columns (within
+ * CS_PROGRESS_BAR_MIN..CS_PROGRESS_BAR_MAX), cuts the line at width
+ * columns and ends without a newline; the plain style ends with one.
+ * Errors as cs_buf_append. */
 cs_rc cs_progress_line(const struct cs_progress_snap *s, int64_t elapsed_ms,
                        enum cs_progress_style style, int width,
                        struct cs_buf *out);
