@@ -144,7 +144,7 @@ static cs_rc on_region(void *ud, const char *region, const char *status,
 /* Which regions of the cell are enabled: the ones that cannot be
  * disabled are; for the others one DescribeRegions (AllRegions) says. If
  * it fails they stay unknown and their own answers decide. */
-static cs_rc learn_regions(struct cs_walk *w, enum cs_region_enabled *enabled)
+static void learn_regions(struct cs_walk *w, enum cs_region_enabled *enabled)
 {
     static const struct cs_aws_param params[] = {{"AllRegions", "true"}};
     struct cs_aws_req req = {.service = "ec2", .operation = "DescribeRegions",
@@ -163,10 +163,12 @@ static cs_rc learn_regions(struct cs_walk *w, enum cs_region_enabled *enabled)
         unknown += enabled[i] == CS_REGION_UNKNOWN;
     }
     if (unknown == 0)
-        return CS_OK;
+        return;
     l.listed = calloc(w->nregions, sizeof(*l.listed));
-    if (l.listed == NULL)
-        return cs_walk_fail_cell(w, CS_ERR_NOMEM, NULL);
+    if (l.listed == NULL) {
+        cs_walk_fail_cell(w, CS_ERR_NOMEM, NULL);
+        return;
+    }
     rc = cs_walk_call(w, &req, 0, &st, &aerr, &err);
     cs_aws_stats_add(&w->outside, &st);
     if (w->on_stats && st.calls)
@@ -180,7 +182,6 @@ static cs_rc learn_regions(struct cs_walk *w, enum cs_region_enabled *enabled)
             enabled[i] = CS_REGION_UNKNOWN;     /* a partial read decides nothing */
     }
     free(l.listed);
-    return CS_OK;
 }
 
 /* ------------------------------------------------------------ the run */
@@ -212,6 +213,7 @@ static cs_rc run_prepare(struct run *r, struct cs_err *err)
     const Cellscan__V1__CellJob *job = r->job;
     const struct cs_extract_opts *o = r->o;
     struct cs_cell_opts co;
+    struct cs_err cerr = CS_ERR_INIT;
     cs_rc rc;
 
     rc = job_regions(job, &r->regions, &r->nregions, err);
@@ -234,9 +236,12 @@ static cs_rc run_prepare(struct run *r, struct cs_err *err)
     co.regions = r->regions;
     co.nregions = r->nregions;
     co.violation_cap = o->violation_cap;
-    r->cell = cs_cell_new(&co, err);
-    if (r->cell == NULL)
-        return err ? err->code : CS_ERR_INVALID;
+    r->cell = cs_cell_new(&co, &cerr);
+    if (r->cell == NULL) {
+        if (err)
+            *err = cerr;
+        return cerr.code;
+    }
     /* the session the dispatcher resolved; "" fields take the configured */
     r->assume.account_id = job->account_id;
     r->assume.role_arn = job->role_arn && job->role_arn[0] ? job->role_arn : NULL;

@@ -65,7 +65,7 @@ static cs_rc renew_session(struct cs_walk *w, struct cs_err *err)
     cs_aws_forget(cs_aws_client_context(w->cl), w->creds);
     rc = cs_aws_assume_ex(w->cl, w->assume, &fresh, &st, NULL, err);
     cs_aws_stats_add(&w->outside, &st);
-    if (w->on_stats)
+    if (w->on_stats && st.calls)
         w->on_stats(w->ud, "sts", &st);
     if (rc != CS_OK)
         return rc;
@@ -90,9 +90,12 @@ cs_rc cs_walk_call(struct cs_walk *w, const struct cs_aws_req *req, int resume,
                    struct cs_aws_stats *stats, struct cs_aws_error *aerr,
                    struct cs_err *err)
 {
+    struct cs_aws_error local = CS_AWS_ERROR_INIT;
     int renewed = 0, round = 0;
     cs_rc rc;
 
+    if (aerr == NULL)
+        aerr = &local;
     cs_aws_error_clear(aerr);
     for (;;) {
         if (cs_walk_should_stop(w))

@@ -121,7 +121,7 @@ int cs_walk_should_stop(struct cs_walk *w);
  * repeats the same call up to CS_WALK_RESUMES times (calls whose answer
  * the cell can do without pass 0, so another category's throttled API
  * delays them only by the SDK retries). Otherwise the cs_aws_call
- * codes. */
+ * codes. stats and aerr may be NULL. */
 cs_rc cs_walk_call(struct cs_walk *w, const struct cs_aws_req *req, int resume,
                    struct cs_aws_stats *stats, struct cs_aws_error *aerr,
                    struct cs_err *err);
