@@ -294,7 +294,7 @@ static void unaffected(const struct job *slow, const struct job *base, int i)
 {
     assert_int_equal(slow[i].res->throttle_events, 0);
     assert_int_equal(slow[i].res->retry_count, 0);
-    if (slow[i].res->wall_time_ms > base[i].res->wall_time_ms + 1000 ||
+    if (slow[i].res->wall_time_ms > base[i].res->wall_time_ms + 3000 ||
         slow[i].res->wall_time_ms * 2 > slow[0].res->wall_time_ms)
         fail_msg("cell %s took %llu ms (was %llu ms; the throttled one %llu ms)",
                  slow[i].res->cell_id, (unsigned long long)slow[i].res->wall_time_ms,
@@ -323,6 +323,9 @@ static void throttled_ec2_slows_only_that_cell(void **state)
     assert_true(slow[2].res->throttle_events <= 3); /* AWS_MAX_ATTEMPTS */
     free_jobs(base, 3);
     free_jobs(slow, 3);
+    /* two cells of 444444444444 ran at once, four times: one AssumeRole */
+    assert_int_equal(aws_sim_assumes(&env, "444444444444"), 1);
+    assert_int_equal(aws_sim_assumes(&env, "333333333333"), 1);
 }
 
 static Cellscan__V1__CellResult *cell(struct ex_client *t, const char *account, const char *category)
@@ -408,7 +411,7 @@ static void cell_timeout_keeps_what_was_evaluated(void **state)
                   EX_NCATEGORIES, policy_text, 2, NULL);
     assert_non_null(cut);
     /* stopped at the limit, give or take the call in flight */
-    assert_true(cs_mono_ms() - t0 < 2000 + 1500);
+    assert_true(cs_mono_ms() - t0 < 2000 + 3000);
     assert_int_equal(cut->status, CELLSCAN__V1__CELL_STATUS__CELL_PARTIAL);
     assert_int_equal(cut->evidence_status, CELLSCAN__V1__EVIDENCE_STATUS__EVIDENCE_PARTIAL);
     assert_string_equal(cut->reason, "cell_timeout");
