@@ -154,26 +154,26 @@ static void tagging_skips_only_the_scan_categories(void **state)
     run_scope(t->cl, "--fixture " EX_FIXTURE, path, NULL, 0, NULL, 0);
 }
 
-/* The demo organization end to end: discovery (suspended account,
- * untrusting role, throttled EC2, a role denied lambda:*) then every
- * cell, against the oracle's report of the demo scope. */
-static void demo_org_agrees_with_oracle(void **state)
+/* An organization end to end against the oracle's report of the same
+ * scope: discovery (suspended accounts, untrusting roles...), then every
+ * cell of every account discovered. */
+static void org_agrees_with_oracle(const char *const sim_args[], const char *oracle_source,
+                                   const char *scope_path, const char *org_role)
 {
-    struct aws_env demo;
+    struct aws_env sim;
     struct cs_org_result *org = NULL;
-    struct cs_org_opts oo = {.org_role_arn = "arn:aws:iam::111111111111:role/CellScanOrgDiscovery"};
+    struct cs_org_opts oo = {.org_role_arn = org_role};
     struct cs_aws_error aerr;
     struct cs_err err = CS_ERR_INIT;
-    Cellscan__V1__SkippedAccount skipped[16], *skp[16];
-    char *accounts[16];
+    Cellscan__V1__SkippedAccount skipped[32], *skp[32];
+    char *accounts[32];
     struct ex_client c;
 
-    (void)state;
-    assert_int_equal(ex_start(&demo, NULL), 0);
-    ex_env_vars(&demo, EX_DEMO_KEY, EX_DEMO_SECRET, EX_DEMO_EXTERNAL_ID);
+    assert_int_equal(ex_start_args(&sim, sim_args), 0);
+    ex_env_vars(&sim, EX_DEMO_KEY, EX_DEMO_SECRET, EX_DEMO_EXTERNAL_ID);
     assert_int_equal(ex_client_open(&c), 0);
     assert_int_equal(cs_org_discover(c.cl, &oo, &org, &aerr, &err), CS_OK);
-    assert_true(org->naccounts > 0 && org->naccounts <= 16 && org->nskipped <= 16);
+    assert_true(org->naccounts > 0 && org->naccounts <= 32 && org->nskipped <= 32);
     for (size_t i = 0; i < org->naccounts; i++)
         accounts[i] = org->accounts[i].id;
     for (size_t i = 0; i < org->nskipped; i++) {
@@ -182,16 +182,53 @@ static void demo_org_agrees_with_oracle(void **state)
         skipped[i].reason = org->skipped[i].reason;
         skp[i] = &skipped[i];
     }
-    run_scope(c.cl, "--demo", EX_DEMO_SCOPE, accounts, org->naccounts, skp, org->nskipped);
+    run_scope(c.cl, oracle_source, scope_path, accounts, org->naccounts, skp, org->nskipped);
     /* one AssumeRole per account; the management account also had the
      * org-discovery role's */
     for (size_t i = 0; i < org->naccounts; i++)
-        assert_int_equal(aws_sim_assumes(&demo, accounts[i]),
-                         1 + (strcmp(accounts[i], "111111111111") == 0));
+        assert_int_equal(aws_sim_assumes(&sim, accounts[i]),
+                         1 + (strstr(org_role, accounts[i]) != NULL));
     cs_org_result_free(org);
     ex_client_close(&c);
-    ex_stop(&demo);
+    ex_stop(&sim);
     ex_env_vars(&env, SCANNER_KEY, SCANNER_SECRET, EXTERNAL_ID);
+}
+
+/* The demo: a suspended account, an untrusting role, throttled EC2, a
+ * role denied lambda:*, an opt-in region on in one account. */
+static void demo_org_agrees_with_oracle(void **state)
+{
+    static const char *const args[] = {"--demo", NULL};
+
+    (void)state;
+    org_agrees_with_oracle(args, "--demo", EX_DEMO_SCOPE,
+                           "arn:aws:iam::111111111111:role/CellScanOrgDiscovery");
+}
+
+/* A synthetic organization: pages of 7, suspended and untrusting
+ * accounts, an opt-in region off everywhere. */
+static void synthetic_org_agrees_with_oracle(void **state)
+{
+#define SYNTH "accounts=12,resources=150,seed=3,compliance=0.6,page=7,suspended=0.2,denied=0.2"
+    static const char *const args[] = {"--synthetic", SYNTH, NULL};
+    char path[600], mgmt[13];
+    FILE *f;
+
+    (void)state;
+    snprintf(mgmt, sizeof(mgmt), "%lld", 100000000000LL + 3 * 1000000LL);
+    snprintf(path, sizeof(path), "%s/scope-synthetic.json", env.tmp);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"client_id\": \"synth\", \"organization\": {\"org_role_arn\": "
+               "\"arn:aws:iam::%s:role/CellScanOrgDiscovery\"}, \"categories\": "
+               "[\"ec2\", \"s3\", \"rds\", \"lambda\", \"ecs\", \"eks\", \"tagging\"], "
+               "\"regions\": [\"us-east-1\", \"eu-west-1\", \"af-south-1\"], "
+               "\"external_id\": \"cellscan-demo\"}", mgmt);
+    fclose(f);
+    char role[128];
+    snprintf(role, sizeof(role), "arn:aws:iam::%s:role/CellScanOrgDiscovery", mgmt);
+    org_agrees_with_oracle(args, "--synthetic " SYNTH, path, role);
+#undef SYNTH
 }
 
 /* ------------------------------------------------------------------ faults */
@@ -524,6 +561,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(expired_session_is_renewed, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_jobs_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(demo_org_agrees_with_oracle, setup, teardown),
+        cmocka_unit_test_setup_teardown(synthetic_org_agrees_with_oracle, setup, teardown),
     };
     int rc;
 

@@ -39,16 +39,22 @@ static const char *const ex_categories[] = {"ec2", "s3", "rds", "lambda", "ecs",
                                             "tagging"};
 #define EX_NCATEGORIES 7
 
-/* The simulator (as the test_aws_* tests hold it: aws_sim.h), started on
- * fixture (NULL = the demo). */
+/* The simulator (as the test_aws_* tests hold it: aws_sim.h), started
+ * with args (e.g. "--fixture", F; NULL-terminated). */
+static inline int ex_start_args(struct aws_env *e, const char *const args[])
+{
+    if (cs_tmpdir_make("cs-extract", e->tmp, sizeof(e->tmp)) != 0)
+        return -1;
+    return cs_awssim_start(&e->sim, e->tmp, args);
+}
+
+/* ... on fixture (NULL = the demo). */
 static inline int ex_start(struct aws_env *e, const char *fixture)
 {
     const char *fx[] = {"--fixture", fixture, NULL};
     const char *demo[] = {"--demo", NULL};
 
-    if (cs_tmpdir_make("cs-extract", e->tmp, sizeof(e->tmp)) != 0)
-        return -1;
-    return cs_awssim_start(&e->sim, e->tmp, fixture ? fx : demo);
+    return ex_start_args(e, fixture ? fx : demo);
 }
 
 static inline void ex_stop(struct aws_env *e)
