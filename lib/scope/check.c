@@ -203,6 +203,27 @@ char *cs_scope_quote(const char *s, char *out, size_t outlen)
     return out;
 }
 
+void cs_scope_err_printable(struct cs_err *err)
+{
+    char out[CS_ERR_MSG_MAX];
+    size_t o = 0;
+
+    if (err == NULL)
+        return;
+    for (const unsigned char *p = (const unsigned char *)err->msg; *p; p++) {
+        int printable = *p >= 0x20 && *p < 0x7f;
+        size_t need = printable ? 1 : 4;
+        if (o + need >= sizeof(out))
+            break;
+        if (printable)
+            out[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *p);
+    }
+    out[o] = '\0';
+    memcpy(err->msg, out, o + 1);
+}
+
 /* "<path>: <why>, got <quoted value>" */
 static cs_rc bad_value(struct cs_err *err, const char *path, const char *why,
                        const char *value)
@@ -313,6 +334,8 @@ static cs_rc check_policy(const char *json, struct cs_err *err)
             m += 8;
         snprintf(msg, sizeof(msg), "%s", m);
         cs_err_set(err, rc, "tag_policy_json: %s", msg);
+        /* the JSON parser may quote the text near the error */
+        cs_scope_err_printable(err);
     }
     return rc;
 }

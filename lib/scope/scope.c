@@ -230,6 +230,7 @@ static cs_rc read_policy(const json_t *inline_policy,
                 cs_err_set(err, rc, "scope: tag_policy: %s", msg);
             else
                 cs_err_set(err, rc, "policy %s: %s", src, msg);
+            cs_scope_err_printable(err);
         }
         free(text);
         return rc;
@@ -342,10 +343,13 @@ cs_rc cs_scope_parse(const char *json, size_t len,
         return cs_err_set(err, CS_ERR_LIMIT, "scope: %zu bytes, at most %d",
                           len, CS_SCOPE_MAX_FILE);
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL)
-        return cs_err_set(err, CS_ERR_PARSE,
-                          "scope: line %d column %d: JSON syntax error: %s",
-                          jerr.line, jerr.column, jerr.text);
+    if (root == NULL) {
+        cs_err_set(err, CS_ERR_PARSE,
+                   "scope: line %d column %d: JSON syntax error: %s", jerr.line,
+                   jerr.column, jerr.text);
+        cs_scope_err_printable(err);
+        return CS_ERR_PARSE;
+    }
     if (!json_is_object(root)) {
         rc = wrong_type(err, "(top level)", "a JSON object");
         goto cleanup;

@@ -119,6 +119,11 @@ const char *cs_scope_check_external_id(const char *s);
  * NUL-terminated; outlen >= 1). s NULL quotes as "". Cannot fail. */
 char *cs_scope_quote(const char *s, char *out, size_t outlen);
 
+/* Rewrites err's message in place so that it is printable ASCII: control
+ * and non-ASCII bytes (e.g. from a JSON parser quoting the input) become
+ * \xNN, cut to fit. NULL is a no-op. Cannot fail. */
+void cs_scope_err_printable(struct cs_err *err);
+
 /* Room cs_scope_quote needs for any input. */
 #define CS_SCOPE_QUOTED_MAX (4 * CS_SCOPE_QUOTE_MAX + 8)
 

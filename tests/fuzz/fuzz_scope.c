@@ -48,6 +48,11 @@ static void try_scope(const char *json, size_t len,
     } else if (r != NULL || (strncmp(err.msg, "scope: ", 7) != 0 &&
                              strncmp(err.msg, "policy ", 7) != 0)) {
         abort();
+    } else {
+        /* messages reach terminals and reports: printable ASCII only */
+        for (const char *p = err.msg; *p; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+                abort();
     }
 }
 

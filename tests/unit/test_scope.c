@@ -532,6 +532,30 @@ static void element_checks(void **state)
     assert_non_null(cs_scope_check_category(""));
 }
 
+static void messages_are_printable(void **state)
+{
+    struct cs_err err = CS_ERR_INIT;
+    struct req_parts p;
+    Cellscan__V1__ScanRequest *r = NULL;
+    const char *json = "{\"accounts\": [\"\xc3\xa9\x01\"}";
+    (void)state;
+
+    cs_err_set(&err, CS_ERR_INVALID, "near '\xc6\xa4\n'");
+    cs_scope_err_printable(&err);
+    assert_string_equal(err.msg, "near '\\xc6\\xa4\\x0a'");
+    cs_scope_err_printable(NULL);
+    /* a policy whose syntax error quotes non-ASCII bytes */
+    make_request(&p);
+    p.s.tag_policy_json = "{\"rules\"\xc6\xa4\x84\xe2key\"}";
+    assert_int_equal(cs_scope_validate_request(&p.r, NULL, &err), CS_ERR_PARSE);
+    for (const char *c = err.msg; *c; c++)
+        assert_true((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
+    /* and a scope file's */
+    assert_int_equal(cs_scope_parse(json, strlen(json), NULL, &r, &err), CS_ERR_PARSE);
+    for (const char *c = err.msg; *c; c++)
+        assert_true((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
+}
+
 static void quoting(void **state)
 {
     char q[CS_SCOPE_QUOTED_MAX], small[8];
@@ -571,6 +595,7 @@ int main(void)
         cmocka_unit_test(request_validation),
         cmocka_unit_test(org_role_required_when_asked),
         cmocka_unit_test(element_checks),
+        cmocka_unit_test(messages_are_printable),
         cmocka_unit_test(quoting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
