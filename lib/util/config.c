@@ -136,7 +136,7 @@ static const struct setting settings[] = {
      "prefix of the topic names (scan-requests, cell-jobs, cell-results, scan-results, dead-letters)"},
     {"CELLSCAN_REDIS_URL", "redis-url", SET_STR, "redis://127.0.0.1:6379/0", 0, 0, NULL, check_redis_url, D | A | C, OFF(redis_url),
      "Redis for reports and per-client state (redis://[:password@]host:port[/db] or unix://path)"},
-    {"CELLSCAN_REPORT_TTL", "report-ttl", SET_INT, "604800", 60, 31536000, NULL, NULL, D | A, OFF(report_ttl_s),
+    {"CELLSCAN_REPORT_TTL", "report-ttl", SET_INT, "604800", 60, 31536000, NULL, NULL, D | A | C, OFF(report_ttl_s),
      "seconds a report stays in Redis"},
     {"CELLSCAN_STARTUP_TIMEOUT", "startup-timeout", SET_INT, "30", 1, 600, NULL, NULL, ALL, OFF(startup_timeout_s),
      "seconds to wait for Kafka and Redis at start before exiting non-zero"},

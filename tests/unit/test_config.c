@@ -251,6 +251,26 @@ static void settings_of_other_programs_ignored(void **state)
     cs_config_free(&cfg);
 }
 
+/* `cellscan run` with CELLSCAN_REDIS_URL stores reports as the daemons do,
+ * so the CLI has the report TTL too. */
+static void cli_has_the_report_ttl(void **state)
+{
+    struct cs_config cfg;
+    struct cs_err err = CS_ERR_INIT;
+    char *argv[] = {"cellscan", "run", NULL};
+    int argc = 2;
+    (void)state;
+    clean_env(NULL);
+    assert_int_equal(cs_config_load(&cfg, CS_PROG_CLI, &argc, argv, &err), CS_OK);
+    assert_int_equal(cfg.report_ttl_s, 604800);
+    cs_config_free(&cfg);
+    setenv("CELLSCAN_REPORT_TTL", "3600", 1);
+    assert_int_equal(cs_config_load(&cfg, CS_PROG_CLI, &argc, argv, &err), CS_OK);
+    assert_int_equal(cfg.report_ttl_s, 3600);
+    cs_config_free(&cfg);
+    unsetenv("CELLSCAN_REPORT_TTL");
+}
+
 static void help_is_reported(void **state)
 {
     struct cs_config cfg;
@@ -274,6 +294,7 @@ int main(void)
         cmocka_unit_test_setup(enums_and_strings_validated, clean_env),
         cmocka_unit_test_setup(unknown_arguments_are_left_for_the_caller, clean_env),
         cmocka_unit_test_setup(settings_of_other_programs_ignored, clean_env),
+        cmocka_unit_test_setup(cli_has_the_report_ttl, clean_env),
         cmocka_unit_test_setup(help_is_reported, clean_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
