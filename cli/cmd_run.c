@@ -25,6 +25,7 @@
 #include "report/table.h"
 #include "scope/scope.h"
 #include "store/keys.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -192,6 +193,37 @@ static cs_rc build_request(const struct cs_config *cfg, const struct run_args *a
     }
     *out = r;
     return rc;
+}
+
+/* With Redis, the dispatcher remembers every scan id it dispatched and
+ * skips a request that reuses one: refuse it here rather than wait for a
+ * report that will not come. */
+static cs_rc check_new_scan_id(const struct cs_config *cfg,
+                               const Cellscan__V1__ScanRequest *r,
+                               struct cs_err *err)
+{
+    cs_store_t *s = cs_store_new(cfg, err);
+    int seen = 0;
+    cs_rc rc;
+
+    if (s == NULL)
+        return err->code;
+    rc = cs_store_seen(s, r->client_id, r->scan_id, &seen, err);
+    cs_store_destroy(s);
+    if (rc == CS_OK && seen)
+        rc = cs_err_set(err, CS_ERR_INVALID,
+                        "scan %s of client %s was dispatched before (Redis "
+                        "remembers its id); give another --scan-id",
+                        r->scan_id, r->client_id);
+    return rc;
+}
+
+/* Redis only when asked for in the environment (docs/operations.md). */
+static int want_redis(void)
+{
+    const char *url = getenv("CELLSCAN_REDIS_URL");
+
+    return url != NULL && url[0] != '\0';
 }
 
 /* mkdir -p */
@@ -431,13 +463,12 @@ static int run_scan(const struct cs_config *cfg, const struct run_args *a,
     cs_embed_t *e = NULL;
     cs_watch_t *w = NULL;
     struct display d;
-    const char *redis = getenv("CELLSCAN_REDIS_URL");
     int deadline_s = r->scope->deadline_s ? (int)r->scope->deadline_s
                                           : cfg->scan_deadline_s;
     int status = 1;
     enum wait_end end = WAIT_FAILED;
 
-    eo.redis = redis != NULL && redis[0] != '\0';
+    eo.redis = want_redis();
     e = cs_embed_start(cfg, &eo, &err);
     if (e == NULL)
         goto fail;
@@ -497,10 +528,16 @@ static int run_run(struct cs_cli *cli, int argc, char **argv)
 
     if (parse_args(argc, argv, &a) != 0)
         return CS_CLI_USAGE_EXIT;
+    /* a scope that cannot be read or is not valid is a bad argument; a
+     * scan id Redis has seen too, Redis not answering is not */
     if (build_request(cli->cfg, &a, &r, &err) != CS_OK) {
         fprintf(stderr, "cellscan run: %s\n", err.msg);
-        return err.code == CS_ERR_IO || err.code == CS_ERR_NOMEM ? 1
-                                                                 : CS_CLI_USAGE_EXIT;
+        return err.code == CS_ERR_NOMEM ? 1 : CS_CLI_USAGE_EXIT;
+    }
+    if (want_redis() && check_new_scan_id(cli->cfg, r, &err) != CS_OK) {
+        fprintf(stderr, "cellscan run: %s\n", err.msg);
+        cs_scope_request_free(r);
+        return err.code == CS_ERR_INVALID ? CS_CLI_USAGE_EXIT : 1;
     }
     if (make_dirs(a.out, &err) != CS_OK ||
         (log_fd = open_log(cli->cfg, a.out, &err)) < 0) {
@@ -534,6 +571,7 @@ const struct cs_cli_cmd cs_cmd_run = {
     "  CELLSCAN_REDIS_URL is set in the environment (then `cellscan report`\n"
     "  can read the report later). Exit status: 0 the scan finished (ok or\n"
     "  partial), 1 it failed, was rejected, or no report came by the\n"
-    "  deadline + 30 s, 2 bad arguments or an invalid scope, 130 interrupted.\n\n",
+    "  deadline + 30 s, 2 bad arguments, an invalid scope, or (with Redis)\n"
+    "  a --scan-id dispatched before, 130 interrupted.\n\n",
     run_run,
 };

@@ -16,7 +16,10 @@ discovery, as README command 1 runs it:
     progress bar redrawn in place; the summary table either way;
   - nothing printed or written holds the secret key;
   - a scan whose every cell fails exits 1 (report written, status
-    failed); an invalid scope exits 2 before anything starts.
+    failed); an invalid scope exits 2 before anything starts;
+  - with CELLSCAN_REDIS_URL the report is stored too (`cellscan report`
+    gives the same report.json, to its client only), and a scan id Redis
+    has seen is refused (exit 2) instead of waiting for a report.
 """
 import json
 import os
@@ -24,6 +27,7 @@ import pty
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -306,6 +310,73 @@ class FailedAndInvalid(unittest.TestCase):
                            timeout=60)
         self.assertEqual(p.returncode, 2)
         self.assertIn("--workers must be 1..64", p.stderr)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WithRedis(unittest.TestCase):
+    """CELLSCAN_REDIS_URL set: the report is also stored, client-scoped, and
+    a scan id Redis has seen is refused before anything starts."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="cs-run-redis-")
+        cls.sim, cls.url = start_simulator(cls.tmp)
+        port = free_port()
+        cls.redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind",
+                                      "127.0.0.1", "--save", "", "--appendonly", "no",
+                                      "--dir", cls.tmp], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        cls.redis_url = "redis://127.0.0.1:%d/0" % port
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            p = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
+                               text=True)
+            if p.stdout.strip() == "PONG":
+                break
+            time.sleep(0.1)
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_process(cls.redis)
+        stop_process(cls.sim)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def cellscan(self, *args, client="demo"):
+        env = dict(run_env(self.tmp, self.url), CELLSCAN_REDIS_URL=self.redis_url,
+                   CELLSCAN_CLIENT_ID=client)
+        return subprocess.run([CELLSCAN] + list(args), env=env, capture_output=True,
+                              text=True, timeout=RUN_TIMEOUT)
+
+    def test_report_stored_and_scan_id_not_reused(self):
+        scope = os.path.join(self.tmp, "scope.json")
+        with open(scope, "w") as f:
+            json.dump({"client_id": "demo", "accounts": ["333333333333"],
+                       "categories": ["ec2", "s3"], "regions": ["us-east-1", "eu-west-1"],
+                       "external_id": "cellscan-demo"}, f)
+        out = os.path.join(self.tmp, "out")
+        p = self.cellscan("run", "--scope", scope, "--policy", POLICY, "--out", out,
+                          "--scan-id", "scan-redis-1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("reports also in Redis", p.stdout)
+        stored = self.cellscan("report", "scan-redis-1", "--format", "json")
+        self.assertEqual(stored.returncode, 0, stored.stderr)
+        with open(os.path.join(out, "report.json")) as f:
+            self.assertEqual(stored.stdout, f.read())
+        other = self.cellscan("report", "scan-redis-1", client="other")
+        self.assertEqual(other.returncode, 1)
+        self.assertEqual(other.stdout, "")
+        start = time.monotonic()
+        again = self.cellscan("run", "--scope", scope, "--policy", POLICY, "--out",
+                              os.path.join(self.tmp, "again"), "--scan-id", "scan-redis-1")
+        self.assertEqual(again.returncode, 2)
+        self.assertIn("scan scan-redis-1 of client demo was dispatched before", again.stderr)
+        self.assertLess(time.monotonic() - start, 30)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "again")))
 
 
 if __name__ == "__main__":
