@@ -624,6 +624,54 @@ static void manifest_before_jobs(void **state)
     fleet_stop(&f);
 }
 
+/* 10,000 accounts x 7 categories: the manifest is larger than the
+ * producer's message.max.bytes (1,000,000). Nothing of the scan goes out;
+ * it becomes a failed report saying why, and the next request is fine. */
+static void manifest_too_large_fails_the_scan(void **state)
+{
+    static char ids[10000][13];
+    static char *accounts[10000];
+    char *cats[] = {"ec2", "s3", "rds", "lambda", "ecs", "eks", "tagging"};
+    struct fleet f;
+    struct req_parts p;
+    struct cs_err err = CS_ERR_INIT;
+    struct cs_dispatcher_stats st;
+    struct got g;
+    Cellscan__V1__ScanReport *r;
+    (void)state;
+
+    for (int i = 0; i < 10000; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "%012d", 100000000 + i);
+        accounts[i] = ids[i];
+    }
+    fleet_start(&f);
+    make_request(&p, "scan-huge");
+    p.a.account_ids = accounts;
+    p.a.n_account_ids = 10000;
+    p.s.categories = cats;
+    p.s.n_categories = 7;
+    assert_int_equal(cs_dispatcher_submit(&f.cfg, no_env, &p.r, 10000, &err), CS_OK);
+    make_request(&p, "scan-small");
+    assert_int_equal(cs_dispatcher_submit(&f.cfg, no_env, &p.r, 10000, &err), CS_OK);
+    wait_stats(&f, 2);
+    cs_dispatcher_stats(f.d, &st);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(st.dispatched, 1);
+    read_topic(&f, "cellscan.scan-results", 1, &g);
+    assert_int_equal(g.n, 1);
+    r = cellscan__v1__scan_report__unpack(NULL, g.m[0].len, g.m[0].value);
+    assert_string_equal(r->scan_id, "scan-huge");
+    assert_int_equal(r->status, CELLSCAN__V1__SCAN_STATUS__SCAN_FAILED);
+    assert_int_equal(strncmp(r->reason, "cannot publish: ", 16), 0);
+    cellscan__v1__scan_report__free_unpacked(r, NULL);
+    got_free(&g);
+    /* no job of it: only the small scan's four */
+    read_topic(&f, "cellscan.cell-jobs", 4, &g);
+    assert_int_equal(g.n, 4);
+    got_free(&g);
+    fleet_stop(&f);
+}
+
 /* Without Kafka: unhealthy while waiting, then run gives up after
  * CELLSCAN_STARTUP_TIMEOUT with a message naming the brokers. */
 static void no_kafka_at_start(void **state)
@@ -668,6 +716,7 @@ int main(void)
         cmocka_unit_test(dispatcher_config),
         cmocka_unit_test(core_dispatches_and_refuses),
         cmocka_unit_test(manifest_before_jobs),
+        cmocka_unit_test(manifest_too_large_fails_the_scan),
         cmocka_unit_test(no_kafka_at_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
