@@ -126,6 +126,10 @@ struct cs_worker_s {
 void wk_log_job(const struct job *j, enum cs_log_level lvl, const char *fmt,
                 ...) __attribute__((format(printf, 3, 4)));
 
+/* The Kafka client failed for good: the loop ends and cs_worker_run
+ * returns 1 with why. Cannot fail. */
+void wk_set_fatal(cs_worker_t *w, const char *why);
+
 /* cs_metric_add on a family that may be NULL (no metrics kept), errors
  * ignored. Thread-safe. */
 void wk_metric_add(cs_metric_t *f, const char *const *values, double v);

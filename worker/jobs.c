@@ -166,6 +166,8 @@ void wk_retry_held(cs_worker_t *w)
 {
     size_t i = 0;
 
+    if (w->nheld == 0)
+        return;
     while (i < w->nheld && take_message(w, w->held[i]))
         i++;
     memmove(w->held, w->held + i, (w->nheld - i) * sizeof(*w->held));

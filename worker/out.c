@@ -104,6 +104,10 @@ static void send_one(cs_worker_t *w, struct job *j)
         send_refused(w, j, err.msg);
         return;
     }
+    /* a producer that failed fatally (idempotence broken) cannot recover:
+     * the core stops, and the job stays uncommitted for the group */
+    if (rc == CS_ERR_UNAVAILABLE)
+        wk_set_fatal(w, err.msg);
     wk_log_job(j, CS_LOG_WARN, "%s; retrying in %d ms", err.msg, j->backoff_ms);
     queue_send(w, j, j->backoff_ms);
     if (j->backoff_ms < WK_RESEND_MAX_MS)

@@ -74,7 +74,7 @@ static void set_state(cs_worker_t *w, int s)
     __atomic_store_n(&w->state, s, __ATOMIC_RELEASE);
 }
 
-static void set_fatal(cs_worker_t *w, const char *why)
+void wk_set_fatal(cs_worker_t *w, const char *why)
 {
     snprintf(w->error, sizeof(w->error), "%s", why);
     __atomic_store_n(&w->fatal, 1, __ATOMIC_RELEASE);
@@ -273,7 +273,7 @@ static void poll_messages(cs_worker_t *w)
         rd_kafka_message_t *m = NULL;
 
         if (cs_consumer_poll(w->cons, i == 0 ? timeout : 0, &m, &err) != CS_OK) {
-            set_fatal(w, err.msg);
+            wk_set_fatal(w, err.msg);
             return;
         }
         if (m == NULL)

@@ -136,7 +136,11 @@ static inline int wt_group_teardown(void **state)
 {
     (void)state;
     cs_awssim_stop(&wt.sim);
-    cs_tmpdir_remove(wt.tmp);
+    /* WT_KEEP_LOGS=1 keeps the children's logs for a look afterwards */
+    if (getenv("WT_KEEP_LOGS"))
+        print_message("logs kept in %s\n", wt.tmp);
+    else
+        cs_tmpdir_remove(wt.tmp);
     curl_global_cleanup();
     return 0;
 }
