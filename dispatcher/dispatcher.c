@@ -427,9 +427,6 @@ static void finish_request(cs_dispatcher_t *d)
         cs_disp_log(r, CS_LOG_WARN, "commit: %s", err.msg);
     d->req = NULL;
     request_free(r);
-    if (d->held == NULL && cs_consumer_paused(d->consumer) &&
-        cs_consumer_resume(d->consumer, &err) != CS_OK)
-        LOGD(CS_LOG_WARN, "%s", err.msg);
 }
 
 /* After the helper's task: retry it later on a transient failure. */
@@ -555,6 +552,11 @@ static void turn(cs_dispatcher_t *d, int draining)
     cs_producer_poll(d->producer, 0);
     if (d->req == NULL && !draining)
         m = unhold(d);
+    /* caught up with what was read ahead (or a rebalance dropped it) */
+    if (d->req == NULL && d->held == NULL && m == NULL &&
+        cs_consumer_paused(d->consumer) &&
+        cs_consumer_resume(d->consumer, &err) != CS_OK)
+        LOGD(CS_LOG_WARN, "%s", err.msg);
     if (m == NULL) {
         /* poll even while busy or paused: it keeps this member in the
          * group and serves rebalances */

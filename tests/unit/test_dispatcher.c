@@ -383,6 +383,7 @@ struct rec {
     uint8_t *value;
     size_t len;
     int64_t ts;
+    int32_t partition;
     char reason[CS_DLQ_REASON_MAX + 1], topic[64];
 };
 
@@ -417,6 +418,7 @@ static void keep(struct rec *r, const rd_kafka_message_t *m)
     memcpy(r->value, m->payload, m->len);
     r->len = m->len;
     r->ts = rd_kafka_message_timestamp(m, &tt);
+    r->partition = m->partition;
     header_copy(m, CS_DLQ_HDR_REASON, r->reason, sizeof(r->reason));
     header_copy(m, CS_DLQ_HDR_TOPIC, r->topic, sizeof(r->topic));
 }
@@ -624,6 +626,62 @@ static void manifest_before_jobs(void **state)
     fleet_stop(&f);
 }
 
+/* A burst: more requests than the dispatcher reads ahead (32) arrive while
+ * it works on the first; it pauses, resumes, and dispatches each once, in
+ * order per partition. */
+static void burst_of_requests(void **state)
+{
+    struct fleet f;
+    struct req_parts p;
+    struct cs_err err = CS_ERR_INIT;
+    struct cs_dispatcher_stats st;
+    cs_producer_t *prod;
+    struct got g;
+    int seen[60] = {0};
+    (void)state;
+
+    fleet_start(&f);
+    prod = cs_producer_new(&f.cfg, no_env, NULL, &err);
+    assert_non_null(prod);
+    for (int i = 0; i < 60; i++) {
+        char scan[32];
+        uint8_t buf[512];
+        size_t len;
+        snprintf(scan, sizeof(scan), "burst-%02d", i);
+        make_request(&p, scan);
+        p.a.n_account_ids = 1;
+        p.s.n_categories = 1;
+        len = cellscan__v1__scan_request__pack(&p.r, buf);
+        assert_int_equal(cs_producer_send(prod, "cellscan.scan-requests", "acme", 4, buf,
+                                          len, NULL, NULL, &err), CS_OK);
+    }
+    assert_int_equal(cs_producer_flush(prod, 10000, &err), CS_OK);
+    cs_producer_destroy(prod);
+    wait_stats(&f, 60);
+    cs_dispatcher_stats(f.d, &st);
+    assert_int_equal(st.requests, 60);
+    assert_int_equal(st.dispatched, 60);
+    assert_int_equal(st.cells, 60);
+    read_topic(&f, "cellscan.cell-results", 60, &g);
+    assert_int_equal(g.n, 60);
+    for (int i = 0; i < g.n; i++) {
+        int k = atoi(g.m[i].key + strlen("burst-"));
+        assert_true(k >= 0 && k < 60);
+        seen[k]++;
+        /* one client, one request partition: manifests were published in
+         * request order, so each cell-results partition has them rising */
+        for (int j = i - 1; j >= 0; j--)
+            if (g.m[j].partition == g.m[i].partition) {
+                assert_true(atoi(g.m[j].key + strlen("burst-")) < k);
+                break;
+            }
+    }
+    for (int i = 0; i < 60; i++)
+        assert_int_equal(seen[i], 1);
+    got_free(&g);
+    fleet_stop(&f);
+}
+
 /* 10,000 accounts x 7 categories: the manifest is larger than the
  * producer's message.max.bytes (1,000,000). Nothing of the scan goes out;
  * it becomes a failed report saying why, and the next request is fine. */
@@ -716,6 +774,7 @@ int main(void)
         cmocka_unit_test(dispatcher_config),
         cmocka_unit_test(core_dispatches_and_refuses),
         cmocka_unit_test(manifest_before_jobs),
+        cmocka_unit_test(burst_of_requests),
         cmocka_unit_test(manifest_too_large_fails_the_scan),
         cmocka_unit_test(no_kafka_at_start),
     };
