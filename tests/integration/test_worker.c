@@ -131,14 +131,12 @@ static void results_equal_extraction(void **state)
     Cellscan__V1__CellResult **res;
     cs_aws_client_t *cl;
     cs_aws_t *aws;
-    size_t n = 0, nres;
+    size_t n, nres;
     long status;
     char *body;
 
     (void)state;
-    for (size_t a = 0; a < 4; a++)
-        for (size_t c = 0; c < 7; c++)
-            wt_job(&jobs[n++], "scan-results-1", accounts[a], wt_categories[c], 0);
+    n = wt_jobs_grid(jobs, "scan-results-1", accounts, 4, wt_categories, 7);
     wt_worker_start(&w, "worker-a", NULL);
     wt_publish(jobs, n);
     wt_wait_results(jobs, n, NULL, 120000);

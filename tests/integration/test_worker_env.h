@@ -331,6 +331,19 @@ static inline void wt_job(struct wt_job *j, const char *scan, const char *accoun
     cellscan__v1__cell_job__pack(&m, j->bytes);
 }
 
+/* One job per (account, category), account by account; returns how many. */
+static inline size_t wt_jobs_grid(struct wt_job *jobs, const char *scan,
+                                  const char *const *accounts, size_t naccounts,
+                                  const char *const *categories, size_t ncategories)
+{
+    size_t n = 0;
+
+    for (size_t a = 0; a < naccounts; a++)
+        for (size_t c = 0; c < ncategories; c++)
+            wt_job(&jobs[n++], scan, accounts[a], categories[c], 0);
+    return n;
+}
+
 static inline void wt_on_ack(void *ud, void *opaque, rd_kafka_resp_err_t err,
                       int32_t partition, int64_t offset)
 {

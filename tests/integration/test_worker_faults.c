@@ -33,12 +33,24 @@ static const char *const cats4[] = {"rds", "ec2", "tagging", "s3"};
 
 static size_t sixteen_jobs(struct wt_job *jobs, const char *scan)
 {
-    size_t n = 0;
+    return wt_jobs_grid(jobs, scan, accounts4, 4, cats4, 4);
+}
 
-    for (size_t a = 0; a < 4; a++)
-        for (size_t c = 0; c < 4; c++)
-            wt_job(&jobs[n++], scan, accounts4[a], cats4[c], 0);
-    return n;
+/* Once ncells cells run, SIGTERM; the worker must exit 0 within
+ * bound_ms. */
+static void sigterm_when_running(struct wt_worker *w, int ncells, int bound_ms)
+{
+    int64_t t0, took;
+    int rc;
+
+    assert_int_equal(wt_wait_metric(w, "cellscan_cells_in_flight", ncells, 60000), 0);
+    t0 = cs_mono_ms();
+    kill(w->proc.pid, SIGTERM);
+    rc = cs_proc_wait_exit(&w->proc, bound_ms + 15000);
+    took = cs_mono_ms() - t0;
+    assert_int_equal(rc, 0);
+    print_message("%s exited %lld ms after SIGTERM\n", w->proc.name, (long long)took);
+    assert_true(took < bound_ms);
 }
 
 static size_t below(const struct wt_job *jobs, size_t n,
@@ -114,24 +126,17 @@ static void sigterm_drains_running_cells(void **state)
     const char *const stopped[] = {"\"msg\":\"stopped\"", NULL};
     struct wt_job jobs[16];
     struct wt_worker w, next;
-    int64_t committed[WT_PARTITIONS], end[WT_PARTITIONS], t0, took;
+    int64_t committed[WT_PARTITIONS], end[WT_PARTITIONS];
     Cellscan__V1__CellResult **res;
     size_t n, nres;
-    int rc, nstarted;
+    int nstarted;
 
     (void)state;
     wt_start(SLOW(300));
     n = sixteen_jobs(jobs, "scan-drain");
     wt_worker_start(&w, "worker-d", conf);
     wt_publish(jobs, n);
-    assert_int_equal(wt_wait_metric(&w, "cellscan_cells_in_flight", 2, 60000), 0);
-    t0 = cs_mono_ms();
-    kill(w.proc.pid, SIGTERM);
-    rc = cs_proc_wait_exit(&w.proc, 45000);
-    took = cs_mono_ms() - t0;
-    assert_int_equal(rc, 0);
-    print_message("drained in %lld ms\n", (long long)took);
-    assert_true(took < 30000);
+    sigterm_when_running(&w, 2, 30000);
     assert_int_equal(wt_log_count(&w, draining), 1);
     assert_int_equal(wt_log_count(&w, stopped), 1);
 
@@ -180,10 +185,9 @@ static void sigterm_cancels_after_drain_timeout(void **state)
     const char *const cancelled[] = {"cancelled; left to the group", NULL};
     struct wt_job jobs[2];
     struct wt_worker w, next;
-    int64_t committed[WT_PARTITIONS], t0, took;
+    int64_t committed[WT_PARTITIONS];
     Cellscan__V1__CellResult **res;
     size_t nres;
-    int rc;
 
     (void)state;
     /* an ec2 cell over three regions makes a dozen calls: ~7 s */
@@ -192,16 +196,9 @@ static void sigterm_cancels_after_drain_timeout(void **state)
     wt_job(&jobs[1], "scan-cancel", "888888888888", "ec2", 0);
     wt_worker_start(&w, "worker-f", conf);
     wt_publish(jobs, 2);
-    assert_int_equal(wt_wait_metric(&w, "cellscan_cells_in_flight", 2, 60000), 0);
-    t0 = cs_mono_ms();
-    kill(w.proc.pid, SIGTERM);
-    rc = cs_proc_wait_exit(&w.proc, 30000);
-    took = cs_mono_ms() - t0;
-    assert_int_equal(rc, 0);
-    print_message("stopped %lld ms after SIGTERM\n", (long long)took);
     /* 1 s drain, then a cancelled cell stops at its next call (0.6 s), then
      * bounded close and flush */
-    assert_true(took < 8000);
+    sigterm_when_running(&w, 2, 8000);
     assert_int_equal(wt_log_count(&w, cancelled), 2);
     nres = wt_results(&res);
     assert_int_equal(nres, 0);

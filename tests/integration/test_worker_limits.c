@@ -146,12 +146,9 @@ static struct peaks run_with(const char *scan, const char *const *settings,
     struct span spans[MAX_SPANS];
     struct wt_worker w;
     struct peaks pk;
-    size_t n = 0, ns;
+    size_t n = wt_jobs_grid(jobs, scan, five, 5, three_cats, 3), ns;
     long since = last_seq();
 
-    for (size_t a = 0; a < 5; a++)
-        for (size_t c = 0; c < 3; c++)
-            wt_job(&jobs[n++], scan, five[a], three_cats[c], 0);
     wt_worker_start(&w, name, settings);
     wt_publish(jobs, n);
     wt_wait_results(jobs, n, NULL, 180000);
@@ -201,13 +198,11 @@ static void full_queue_pauses(void **state)
     char line[4096];
     FILE *f;
     int backlog = 0, most = 0, queued = 0;
-    size_t n = 0;
+    size_t n;
 
     (void)state;
     wt_start(SLOW(20));
-    for (size_t a = 0; a < 5; a++)
-        for (size_t c = 0; c < 6; c++)
-            wt_job(&jobs[n++], "scan-pause", five[a], wt_categories[c], 0);
+    n = wt_jobs_grid(jobs, "scan-pause", five, 5, wt_categories, 6);
     wt_worker_start(&w, "worker-p", one);
     wt_publish(jobs, n);
     wt_wait_results(jobs, n, NULL, 180000);
