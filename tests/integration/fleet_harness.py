@@ -373,6 +373,20 @@ class Fleet:
         self.aggregator = self._daemon("aggregator", "cellscan-aggregator")
         return self.aggregator
 
+    def restore(self):
+        """Restarts whatever daemon is gone (a test killed it): the group
+        back at full strength and settled."""
+        self.workers = [w for w in self.workers if w.running()]
+        started = []
+        while len(self.workers) < self.nworkers:
+            started.append(self.start_worker())
+        if self.aggregator is None or not self.aggregator.running():
+            started.append(self.start_aggregator())
+        if self.dispatcher is None or not self.dispatcher.running():
+            started.append(self.start_dispatcher())
+        self.wait_healthy(started)
+        self.wait_workers_settled()
+
     def daemons(self):
         return [p for p in [self.dispatcher, self.aggregator] + self.workers
                 if p is not None and p.running()]
@@ -442,6 +456,14 @@ class Fleet:
                 self.sim_admin("faults", "POST", faults)
         self.sim_admin("reset", "POST")
 
+    def add_faults(self, faults):
+        """Adds simulator faults (a list); returns their ids."""
+        return self.sim_admin("faults", "POST", faults)["ids"]
+
+    def remove_faults(self, ids):
+        for i in ids:
+            self.sim_admin("faults/%s" % i, "DELETE")
+
     def assume_roles(self, role="CellScanReadOnly"):
         """{target account: [outcome, ...]} of the AssumeRole calls into
         `role` since the last reset, and the entries themselves."""
@@ -491,6 +513,17 @@ class Fleet:
         """The ScanReports of scan_id on scan-results (decoded records)."""
         return [r for r in self.decode("scan-results")
                 if (r.get("value") or {}).get("scan_id") == scan_id]
+
+    def cell_records(self, scan_id):
+        """(manifests, results) of scan_id on cell-results, decoded."""
+        manifests, results = [], []
+        for rec in self.decode("cell-results"):
+            v = rec.get("value") or {}
+            if (v.get("manifest") or {}).get("scan_id") == scan_id:
+                manifests.append(rec)
+            elif (v.get("result") or {}).get("scan_id") == scan_id:
+                results.append(rec)
+        return manifests, results
 
     def wait_report(self, scan_id, timeout=120):
         """Waits for the report of scan_id on scan-results; returns the
