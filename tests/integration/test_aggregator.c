@@ -162,15 +162,12 @@ static int wait_log(const struct fleet *f, const char *needle, int timeout_ms)
     return eventually(log_has, f, needle, timeout_ms);
 }
 
-/* GET of the aggregator's metrics server (the simulator's admin helper is
- * a plain HTTP GET). Caller frees. */
+/* GET of the aggregator's metrics server. Caller frees. */
 static char *http_get(const struct fleet *f, const char *path)
 {
-    struct cs_awssim peer;
+    long status;
 
-    memset(&peer, 0, sizeof(peer));
-    snprintf(peer.url, sizeof(peer.url), "http://127.0.0.1:%d", f->metrics_port);
-    return cs_awssim_admin(&peer, "GET", path, NULL);
+    return cs_http_get(f->metrics_port, path, &status);
 }
 
 static int metrics_have(const struct fleet *f, const char *line)

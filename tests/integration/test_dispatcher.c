@@ -81,43 +81,11 @@ static void bin_path(char *out, size_t len, const char *prog)
 
 /* ------------------------------------------------------------ children */
 
-struct http_body {
-    char *p;
-    size_t n;
-};
-
-static size_t on_body(char *d, size_t sz, size_t nm, void *ud)
-{
-    struct http_body *b = ud;
-    char *np = realloc(b->p, b->n + sz * nm + 1);
-
-    if (np == NULL)
-        return 0;
-    memcpy(np + b->n, d, sz * nm);
-    b->n += sz * nm;
-    np[b->n] = '\0';
-    b->p = np;
-    return sz * nm;
-}
-
 /* GET on the dispatcher's metrics server; the body (caller frees), or
  * NULL when it does not answer. */
 static char *http_get(const char *path, long *status)
 {
-    struct http_body b = {NULL, 0};
-    char url[128];
-    CURL *c = curl_easy_init();
-
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", e.metrics_port, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-    *status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_easy_cleanup(c);
-    return b.p;
+    return cs_http_get(e.metrics_port, path, status);
 }
 
 /* Starts cellscan-dispatcher and waits until /healthz says ok (Kafka

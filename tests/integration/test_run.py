@@ -36,24 +36,16 @@ import unittest
 import urllib.request
 import xml.etree.ElementTree as ET
 
-SRC = os.environ.get("CELLSCAN_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
-BUILD = os.environ.get("CELLSCAN_BUILD_DIR", os.path.join(SRC, "build"))
-CELLSCAN = os.path.join(BUILD, "bin", "cellscan")
-AWSSIM = os.path.join(SRC, "tests", "awssim", "awssim.py")
-ORACLE = os.path.join(SRC, "tests", "awssim", "oracle.py")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fleet_harness import (AWSSIM, CELLSCAN, KEY_ID, ORACLE,  # noqa: E402
+                           RUN_EVIDENCE_FIELDS, RUN_FIELDS, SECRET, SRC)
+from fleet_harness import DEMO_POLICY as POLICY  # noqa: E402
+
 SCOPE = os.path.join(SRC, "tests", "awssim", "fixtures", "demo-scope.json")
-POLICY = os.path.join(SRC, "tests", "awssim", "fixtures", "demo-policy.json")
-# AWS's documented example keys: the demo fixture's scanner user
-KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 DENIED = "555555555555"
 SUSPENDED = "666666666666"
 MANAGEMENT = "111111111111"
 RUN_TIMEOUT = 300
-# what report.json has and the oracle leaves out because it depends on the run
-RUN_FIELDS = {"scan_id", "started_at", "finished_at"}
-RUN_EVIDENCE_FIELDS = {"api_call_count", "retry_count", "throttle_events", "wall_time_ms"}
 
 
 def start_simulator(tmp):

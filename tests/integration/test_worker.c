@@ -63,7 +63,7 @@ static int wait_lag_zero(const struct wt_worker *w, int timeout_ms)
 
     while (cs_mono_ms() < until) {
         long status;
-        char *text = wt_http_get(w->port, "/metrics", &status);
+        char *text = cs_http_get(w->port, "/metrics", &status);
         int present = text && strstr(text, series) != NULL;
 
         free(text);
@@ -178,7 +178,7 @@ static void results_equal_extraction(void **state)
     assert_true(wt_metric(&w, "cellscan_dead_letters_total") == 0);
     /* the lag gauge of the owned partitions reaches 0 once all is committed */
     assert_int_equal(wait_lag_zero(&w, 15000), 0);
-    body = wt_http_get(w.port, "/healthz", &status);
+    body = cs_http_get(w.port, "/healthz", &status);
     assert_int_equal(status, 200);
     free(body);
     assert_int_equal(cs_proc_stop(&w.proc, 20000), 0);

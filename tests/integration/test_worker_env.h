@@ -212,50 +212,12 @@ static inline void wt_worker_start(struct wt_worker *w, const char *name,
     assert_int_equal(cs_proc_start(&w->proc, name, argv, w->envp, 0, wt.tmp), 0);
 }
 
-/* GET http://127.0.0.1:port/path; the body (caller frees) and status. */
-struct wt_body {
-    char *p;
-    size_t n;
-};
-
-static inline size_t wt_write(char *d, size_t sz, size_t nm, void *ud)
-{
-    struct wt_body *b = ud;
-    char *np = realloc(b->p, b->n + sz * nm + 1);
-
-    if (np == NULL)
-        return 0;
-    memcpy(np + b->n, d, sz * nm);
-    b->n += sz * nm;
-    np[b->n] = '\0';
-    b->p = np;
-    return sz * nm;
-}
-
-static inline char *wt_http_get(int port, const char *path, long *status)
-{
-    struct wt_body b = {NULL, 0};
-    char url[128];
-    CURL *c = curl_easy_init();
-
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wt_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-    *status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_easy_cleanup(c);
-    return b.p;
-}
-
 /* Sum of the series whose line starts with prefix (name, or name{labels
  * start) in the worker's /metrics; -1 when /metrics does not answer. */
 static inline double wt_metric(const struct wt_worker *w, const char *prefix)
 {
     long status;
-    char *text = wt_http_get(w->port, "/metrics", &status);
+    char *text = cs_http_get(w->port, "/metrics", &status);
     double sum = 0;
     size_t n = strlen(prefix);
 

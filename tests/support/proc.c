@@ -350,6 +350,26 @@ char *cs_awssim_admin(const struct cs_awssim *s, const char *method,
     return b.data;
 }
 
+char *cs_http_get(int port, const char *path, long *status)
+{
+    CURL *c = curl_easy_init();
+    struct body b = {NULL, 0};
+    char url[256];
+
+    *status = 0;
+    if (c == NULL)
+        return NULL;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(c);
+    return b.data;
+}
+
 /* ---- redis-server ---- */
 
 static int redis_ping(int port)

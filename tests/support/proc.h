@@ -80,6 +80,11 @@ void cs_awssim_stop(struct cs_awssim *s);
 char *cs_awssim_admin(const struct cs_awssim *s, const char *method,
                       const char *path, const char *json_body);
 
+/* GET http://127.0.0.1:port/path (3 s at most): the body (caller frees;
+ * NULL when nothing answered or the body was empty) and the HTTP status
+ * in *status (0 when nothing answered). */
+char *cs_http_get(int port, const char *path, long *status);
+
 struct cs_redis {
     struct cs_proc proc;
     int port;
