@@ -5,12 +5,9 @@
  *
  *   build-x/bench/bench_aws_call [calls]
  */
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,7 +18,7 @@
 #include "aws/xml.h"
 #include "util/config.h"
 
-extern char **environ;
+#include "support.h"
 
 static double cpu_us(void)
 {
@@ -29,37 +26,6 @@ static double cpu_us(void)
 
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-/* Starts the demo simulator; returns its pid and URL. */
-static pid_t start_sim(char *url, size_t len)
-{
-    char script[1024], line[256];
-    char *argv[] = {"/usr/bin/python3", script, "--demo", "--port", "0", NULL};
-    posix_spawn_file_actions_t fa;
-    int fds[2];
-    pid_t pid;
-    FILE *f;
-
-    snprintf(script, sizeof(script), "%s/tests/awssim/awssim.py", CS_SOURCE_DIR);
-    if (pipe(fds) != 0)
-        return -1;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-        return -1;
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    f = fdopen(fds[0], "r");
-    if (f == NULL || fgets(line, sizeof(line), f) == NULL || !strstr(line, "listening on ")) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        return -1;
-    }
-    snprintf(url, len, "%.*s", (int)strcspn(strstr(line, "http"), "\n"), strstr(line, "http"));
-    fclose(f);
-    return pid;
 }
 
 static cs_rc count_text(void *ud, int id, enum cs_xml_event ev, const char *text,
@@ -149,7 +115,6 @@ static void boto3(const char *url, int n)
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 2000;
-    char url[256];
     struct cs_config cfg;
     struct cs_err err = CS_ERR_INIT;
     char *cargv[] = {"bench", NULL};
@@ -157,20 +122,12 @@ int main(int argc, char **argv)
     cs_aws_t *aws = NULL;
     cs_aws_client_t *cl = NULL;
     cs_aws_creds_t *cr = NULL;
-    pid_t sim;
+    struct cs_bench_sim sim;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    sim = start_sim(url, sizeof(url));
-    if (sim < 0) {
-        fprintf(stderr, "bench_aws_call: cannot start the simulator\n");
+    if (cs_bench_sim_start(&sim, (const char *const[]){"--demo", NULL}) != 0)
         return 1;
-    }
-    setenv("AWS_ENDPOINT_URL", url, 1);
-    setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", 1);
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    setenv("CELLSCAN_EXTERNAL_ID", "cellscan-demo", 1);
-    setenv("AWS_REGION", "us-east-1", 1);
+    cs_bench_aws_env(sim.aws.url);
     if (cs_config_load(&cfg, CS_PROG_CLI, &cargc, cargv, &err) == CS_OK)
         aws = cs_aws_new(&cfg, &err);
     cs_config_free(&cfg);
@@ -184,13 +141,12 @@ int main(int argc, char **argv)
         double a = ours(cl, cr, n, 0), b = ours(cl, cr, n, 1);
         printf("  cellscan: EC2 DescribeInstances %.0f us/call, tagging GetResources %.0f us/call\n",
                a, b);
-        boto3(url, n / 4 > 0 ? n / 4 : 1);
+        boto3(sim.aws.url, n / 4 > 0 ? n / 4 : 1);
     }
     cs_aws_creds_unref(cr);
     cs_aws_client_destroy(cl);
     cs_aws_destroy(aws);
-    kill(sim, SIGTERM);
-    waitpid(sim, NULL, 0);
+    cs_bench_sim_cleanup(&sim, 0);
     curl_global_cleanup();
     return 0;
 }

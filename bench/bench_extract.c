@@ -9,14 +9,11 @@
  *   build-x/bench/bench_extract [accounts] [resources per account] [threads] [page]
  */
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +27,7 @@
 #include "util/clock.h"
 #include "util/config.h"
 
-extern char **environ;
+#include "support.h"
 
 #define SEED 7
 #define MAX_THREADS 16
@@ -45,37 +42,6 @@ static double cpu_s(void)
 
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Starts the simulator on a synthetic org; returns its pid and URL. */
-static pid_t start_sim(const char *spec, char *url, size_t len)
-{
-    char script[1024], line[256];
-    char *argv[] = {"/usr/bin/python3", script, "--synthetic", (char *)spec, "--port", "0", NULL};
-    posix_spawn_file_actions_t fa;
-    int fds[2];
-    pid_t pid;
-    FILE *f;
-
-    snprintf(script, sizeof(script), "%s/tests/awssim/awssim.py", CS_SOURCE_DIR);
-    if (pipe(fds) != 0)
-        return -1;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-        return -1;
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    f = fdopen(fds[0], "r");
-    if (f == NULL || fgets(line, sizeof(line), f) == NULL || !strstr(line, "listening on ")) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        return -1;
-    }
-    snprintf(url, len, "%.*s", (int)strcspn(strstr(line, "http"), "\n"), strstr(line, "http"));
-    fclose(f);
-    return pid;
 }
 
 struct bench {
@@ -155,11 +121,7 @@ static cs_aws_t *context(const char *url, struct cs_err *err)
     int argc = 1;
     cs_aws_t *aws = NULL;
 
-    setenv("AWS_ENDPOINT_URL", url, 1);
-    setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", 1);
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    setenv("CELLSCAN_EXTERNAL_ID", "cellscan-demo", 1);
+    cs_bench_aws_env(url);
     if (cs_config_load(&cfg, CS_PROG_WORKER, &argc, argv, err) == CS_OK)
         aws = cs_aws_new(&cfg, err);
     cs_config_free(&cfg);
@@ -189,7 +151,7 @@ int main(int argc, char **argv)
     int resources = argc > 2 ? atoi(argv[2]) : 500;
     int threads = argc > 3 ? atoi(argv[3]) : 4;
     int page = argc > 4 ? atoi(argv[4]) : 100;
-    char spec[256], url[128], role[128];
+    char spec[256], role[128];
     struct cs_err err = CS_ERR_INIT;
     struct cs_org_result *org = NULL;
     struct cs_org_opts oo;
@@ -200,7 +162,7 @@ int main(int argc, char **argv)
     struct rusage ru;
     double c0, c1, c2;
     int64_t w0, w1, w2;
-    pid_t sim;
+    struct cs_bench_sim sim;
     int rc = 1;
 
     if (accounts < 1 || resources < 0 || threads < 1 || threads > MAX_THREADS || page < 1) {
@@ -210,17 +172,13 @@ int main(int argc, char **argv)
     }
     snprintf(spec, sizeof(spec), "accounts=%d,resources=%d,seed=%d,compliance=0.7,page=%d",
              accounts, resources, SEED, page);
-    snprintf(role, sizeof(role), "arn:aws:iam::%lld:role/CellScanOrgDiscovery",
-             100000000000LL + (SEED % 800) * 1000000LL);
+    cs_bench_synthetic_org_role(SEED, role, sizeof(role));
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    sim = start_sim(spec, url, sizeof(url));
-    if (sim < 0) {
-        fprintf(stderr, "bench_extract: the simulator did not start\n");
+    if (cs_bench_sim_start(&sim, (const char *const[]){"--synthetic", spec, NULL}) != 0)
         return 1;
-    }
     memset(&b, 0, sizeof(b));
     pthread_mutex_init(&b.mu, NULL);
-    b.aws = context(url, &err);
+    b.aws = context(sim.aws.url, &err);
     policy = load_policy(&err);
     if (b.aws == NULL || policy == NULL || (cl = cs_aws_client_new(b.aws, &err)) == NULL) {
         fprintf(stderr, "bench_extract: %s\n", err.msg);
@@ -270,8 +228,7 @@ cleanup:
     cs_aws_client_destroy(cl);
     cs_aws_destroy(b.aws);
     cs_policy_destroy(policy);
-    kill(sim, SIGTERM);
-    waitpid(sim, NULL, 0);
+    cs_bench_sim_cleanup(&sim, 0);
     curl_global_cleanup();
     return rc;
 }
