@@ -11,6 +11,7 @@
 
 #include "bus/admin.h"
 #include "bus/kconf.h"
+#include "bus/msk_iam.h"
 #include "bus/topics.h"
 #include "cli/cli.h"
 #include "report/decode.h"
@@ -107,6 +108,10 @@ static rd_kafka_t *new_reader(const struct cs_config *cfg, struct cs_err *err)
         return NULL;
     }
     rd_kafka_poll_set_consumer(rk);
+    if (cs_msk_iam_started(rk, err) != CS_OK) {
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
     return rk;
 }
 

@@ -265,11 +265,12 @@ static cs_rc add_header(struct canon_ctx *c, const char *name,
     return rc;
 }
 
+/* presign: the date and the token go in the query, not in headers. */
 static cs_rc collect_headers(struct canon_ctx *c, const struct cs_sigv4_req *req,
-                             const struct cs_sigv4_creds *cr,
+                             const struct cs_sigv4_creds *cr, int presign,
                              const char *payload_hash, struct cs_err *err)
 {
-    int has_token = cr->session_token && cr->session_token[0];
+    int has_token = !presign && cr->session_token && cr->session_token[0];
     int has_host = 0;
     cs_rc rc = CS_OK;
 
@@ -297,7 +298,7 @@ static cs_rc collect_headers(struct canon_ctx *c, const struct cs_sigv4_req *req
                               "sigv4: no Host header and no host given");
         rc = add_header(c, "host", req->host, 0);
     }
-    if (rc == CS_OK)
+    if (rc == CS_OK && !presign)
         rc = add_header(c, "x-amz-date", req->amz_date, 0);
     if (rc == CS_OK && has_token)
         rc = add_header(c, "x-amz-security-token", cr->session_token, 0);
@@ -430,10 +431,29 @@ static cs_rc canonical_query(struct cs_buf *out, const char *query)
     return rc;
 }
 
+/* "host;x-amz-date;..." from the sorted headers of c. */
+static cs_rc signed_header_list(const struct canon_ctx *c, struct cs_buf *out)
+{
+    const char *base = c->scratch.ptr;
+    cs_rc rc = CS_OK;
+
+    for (size_t i = 0; rc == CS_OK && i < c->n; i++) {
+        const char *name = base + c->h[i].name;
+        if (i > 0 && strcmp(name, base + c->h[i - 1].name) == 0)
+            continue;
+        if (out->len > 0)
+            rc = cs_buf_appendc(out, ';');
+        if (rc == CS_OK)
+            rc = cs_buf_appends(out, name);
+    }
+    return rc;
+}
+
+/* query: the query string signed (req->query, or the presigned one). */
 static cs_rc canonical_request(const struct cs_sigv4_req *req,
-                               const struct canon_ctx *c,
+                               const char *query, const struct canon_ctx *c,
                                const char *payload_hash, struct cs_buf *canon,
-                               struct cs_buf *signed_headers)
+                               const struct cs_buf *signed_headers)
 {
     const char *base = c->scratch.ptr;
     cs_rc rc = CS_OK;
@@ -448,7 +468,7 @@ static cs_rc canonical_request(const struct cs_sigv4_req *req,
     if (rc == CS_OK)
         rc = cs_buf_appendc(canon, '\n');
     if (rc == CS_OK)
-        rc = canonical_query(canon, req->query);
+        rc = canonical_query(canon, query);
     if (rc == CS_OK)
         rc = cs_buf_appendc(canon, '\n');
     for (size_t i = 0; rc == CS_OK && i < c->n; i++) {
@@ -462,10 +482,6 @@ static cs_rc canonical_request(const struct cs_sigv4_req *req,
             rc = cs_buf_appendc(canon, '\n');
         if (rc == CS_OK)
             rc = cs_buf_printf(canon, "%s:%s", name, base + c->h[i].value);
-        if (rc == CS_OK && signed_headers->len > 0)
-            rc = cs_buf_appendc(signed_headers, ';');
-        if (rc == CS_OK)
-            rc = cs_buf_appends(signed_headers, name);
     }
     if (rc == CS_OK)
         rc = cs_buf_printf(canon, "\n\n%s\n%s", cs_buf_str(signed_headers),
@@ -540,15 +556,52 @@ static cs_rc payload_hash(const struct cs_sigv4_req *req, char *hex)
     return cs_sha256_hex(req->body, req->body_len, hex);
 }
 
-cs_rc cs_sigv4_sign(const struct cs_sigv4_req *req,
-                    const struct cs_sigv4_creds *cr, cs_sigv4_cache_t *cache,
-                    struct cs_sigv4_signed *out, struct cs_err *err)
+/* Appends the query parameters of a presigned request (botocore's
+ * SigV4QueryAuth order) to q, after req->query when there is one. */
+static cs_rc presign_query(const struct cs_sigv4_req *req,
+                           const struct cs_sigv4_creds *cr, const char *scope,
+                           int expires_s, const struct cs_buf *signed_headers,
+                           struct cs_buf *q)
+{
+    char credential[SIGV4_SCOPE_MAX + 256];
+    char expires[16];
+    cs_rc rc = CS_OK;
+
+    snprintf(credential, sizeof(credential), "%s/%s", cr->access_key_id,
+             scope);
+    snprintf(expires, sizeof(expires), "%d", expires_s);
+    if (req->query && req->query[0])
+        rc = cs_buf_appends(q, req->query);
+    if (rc == CS_OK)
+        rc = cs_uri_query_add(q, "X-Amz-Algorithm", SIGV4_ALGO);
+    if (rc == CS_OK)
+        rc = cs_uri_query_add(q, "X-Amz-Credential", credential);
+    if (rc == CS_OK)
+        rc = cs_uri_query_add(q, "X-Amz-Date", req->amz_date);
+    if (rc == CS_OK)
+        rc = cs_uri_query_add(q, "X-Amz-Expires", expires);
+    if (rc == CS_OK)
+        rc = cs_uri_query_add(q, "X-Amz-SignedHeaders",
+                              cs_buf_str(signed_headers));
+    if (rc == CS_OK && cr->session_token && cr->session_token[0])
+        rc = cs_uri_query_add(q, "X-Amz-Security-Token", cr->session_token);
+    return rc;
+}
+
+/* Both forms: canonical request, string to sign and signature (hex into
+ * sig_hex). presign_q NULL = header form (signed_headers receives the
+ * list); otherwise the presigned query is built into presign_q and
+ * signed. */
+static cs_rc sign_core(const struct cs_sigv4_req *req,
+                       const struct cs_sigv4_creds *cr, cs_sigv4_cache_t *cache,
+                       int expires_s, struct cs_buf *presign_q,
+                       struct cs_sigv4_signed *out, struct cs_buf *signed_headers,
+                       char *scope, char *sig_hex, struct cs_err *err)
 {
     struct canon_ctx *c = NULL;
-    struct cs_buf signed_headers = CS_BUF_INIT(CS_MAX_SIGV4_AUTH);
     unsigned char key[SIGV4_KEY_LEN], sig[SIGV4_KEY_LEN];
-    char canon_hash[CS_SHA256_HEX_LEN + 1], sig_hex[CS_SHA256_HEX_LEN + 1];
-    char scope[SIGV4_SCOPE_MAX];
+    char canon_hash[CS_SHA256_HEX_LEN + 1];
+    const char *query = req->query;
     cs_rc rc;
 
     cs_buf_reset(&out->authorization);
@@ -557,9 +610,9 @@ cs_rc cs_sigv4_sign(const struct cs_sigv4_req *req,
     rc = check_req(req, cr, err);
     if (rc != CS_OK)
         goto cleanup;
-    if (snprintf(scope, sizeof(scope), "%.8s/%s/%s/aws4_request",
+    if (snprintf(scope, SIGV4_SCOPE_MAX, "%.8s/%s/%s/aws4_request",
                  req->amz_date, req->region, req->service) >=
-        (int)sizeof(scope)) {
+        SIGV4_SCOPE_MAX) {
         rc = cs_err_set(err, CS_ERR_INVALID, "sigv4: region or service too long");
         goto cleanup;
     }
@@ -574,11 +627,19 @@ cs_rc cs_sigv4_sign(const struct cs_sigv4_req *req,
     }
     /* holds the session token: secret */
     cs_buf_init_secret(&c->scratch, CS_MAX_SIGV4_CANON);
-    rc = collect_headers(c, req, cr, out->payload_hash, err);
+    rc = collect_headers(c, req, cr, presign_q != NULL, out->payload_hash,
+                         err);
     if (rc != CS_OK)
         goto cleanup;
-    rc = canonical_request(req, c, out->payload_hash, &out->canonical,
-                           &signed_headers);
+    rc = signed_header_list(c, signed_headers);
+    if (rc == CS_OK && presign_q) {
+        rc = presign_query(req, cr, scope, expires_s, signed_headers,
+                           presign_q);
+        query = cs_buf_str(presign_q);
+    }
+    if (rc == CS_OK)
+        rc = canonical_request(req, query, c, out->payload_hash,
+                               &out->canonical, signed_headers);
     if (rc == CS_OK)
         rc = cs_sha256_hex(out->canonical.ptr, out->canonical.len, canon_hash);
     if (rc == CS_OK)
@@ -598,19 +659,62 @@ cs_rc cs_sigv4_sign(const struct cs_sigv4_req *req,
         goto cleanup;
     }
     to_hex(sig, sizeof(sig), sig_hex);
-    rc = cs_buf_printf(&out->authorization,
-                       SIGV4_ALGO " Credential=%s/%s, SignedHeaders=%s, "
-                                  "Signature=%s",
-                       cr->access_key_id, scope, cs_buf_str(&signed_headers),
-                       sig_hex);
-    if (rc != CS_OK)
-        cs_err_set(err, rc, "sigv4: authorization header too long");
 cleanup:
     cs_memzero(key, sizeof(key));
     if (c) {
         cs_buf_free(&c->scratch);
         free(c);
     }
+    return rc;
+}
+
+cs_rc cs_sigv4_sign(const struct cs_sigv4_req *req,
+                    const struct cs_sigv4_creds *cr, cs_sigv4_cache_t *cache,
+                    struct cs_sigv4_signed *out, struct cs_err *err)
+{
+    struct cs_buf signed_headers = CS_BUF_INIT(CS_MAX_SIGV4_AUTH);
+    char scope[SIGV4_SCOPE_MAX], sig_hex[CS_SHA256_HEX_LEN + 1];
+    cs_rc rc;
+
+    rc = sign_core(req, cr, cache, 0, NULL, out, &signed_headers, scope,
+                   sig_hex, err);
+    if (rc == CS_OK) {
+        rc = cs_buf_printf(&out->authorization,
+                           SIGV4_ALGO " Credential=%s/%s, SignedHeaders=%s, "
+                                      "Signature=%s",
+                           cr->access_key_id, scope,
+                           cs_buf_str(&signed_headers), sig_hex);
+        if (rc != CS_OK)
+            cs_err_set(err, rc, "sigv4: authorization header too long");
+    }
+    cs_buf_free(&signed_headers);
+    return rc;
+}
+
+cs_rc cs_sigv4_presign(const struct cs_sigv4_req *req,
+                       const struct cs_sigv4_creds *cr, int expires_s,
+                       cs_sigv4_cache_t *cache, struct cs_sigv4_signed *out,
+                       struct cs_buf *query, struct cs_err *err)
+{
+    struct cs_buf signed_headers = CS_BUF_INIT(CS_MAX_SIGV4_AUTH);
+    char scope[SIGV4_SCOPE_MAX], sig_hex[CS_SHA256_HEX_LEN + 1];
+    cs_rc rc;
+
+    cs_buf_reset(query);
+    if (expires_s < 1 || expires_s > 604800) {
+        cs_buf_reset(&out->authorization);
+        cs_buf_reset(&out->canonical);
+        cs_buf_reset(&out->string_to_sign);
+        return cs_err_set(err, CS_ERR_INVALID,
+                          "sigv4: expiry %d s is not in 1..604800", expires_s);
+    }
+    rc = sign_core(req, cr, cache, expires_s, query, out, &signed_headers,
+                   scope, sig_hex, err);
+    if (rc == CS_OK &&
+        (rc = cs_uri_query_add(query, "X-Amz-Signature", sig_hex)) != CS_OK)
+        cs_err_set(err, rc, "sigv4: presigned query too long");
+    if (rc != CS_OK)
+        cs_buf_reset(query);
     cs_buf_free(&signed_headers);
     return rc;
 }

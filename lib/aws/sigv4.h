@@ -1,4 +1,5 @@
-/* sigv4.h: AWS Signature Version 4 (header form) with OpenSSL.
+/* sigv4.h: AWS Signature Version 4 (header and presigned query forms)
+ * with OpenSSL.
  *
  * Signs what will be sent: the method, the path and query string as they
  * appear on the wire, the headers, the body. The rules are botocore's
@@ -91,6 +92,24 @@ void cs_sigv4_cache_destroy(cs_sigv4_cache_t *c);
 cs_rc cs_sigv4_sign(const struct cs_sigv4_req *req,
                     const struct cs_sigv4_creds *cr, cs_sigv4_cache_t *cache,
                     struct cs_sigv4_signed *out, struct cs_err *err);
+
+/* Presigns req in the query-string form (botocore's SigV4QueryAuth, as
+ * used by presigned URLs and the MSK IAM token): only the headers given
+ * and host are signed (no x-amz-date or token header), and the query
+ * signed and to be sent is req->query as given (already encoded; may be
+ * empty) followed by X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
+ * X-Amz-Expires (expires_s, 1..604800), X-Amz-SignedHeaders and, when cr
+ * has a session token, X-Amz-Security-Token, each encoded, in that order.
+ * On success query (reset first) holds that string plus
+ * "&X-Amz-Signature=<hex>": append it to "https://host/path?". It holds
+ * the session token: initialise it with cs_buf_init_secret. out receives
+ * the canonical request and string to sign (authorization stays empty).
+ * Errors as cs_sigv4_sign, plus CS_ERR_INVALID for expires_s; on error
+ * query is empty. */
+cs_rc cs_sigv4_presign(const struct cs_sigv4_req *req,
+                       const struct cs_sigv4_creds *cr, int expires_s,
+                       cs_sigv4_cache_t *cache, struct cs_sigv4_signed *out,
+                       struct cs_buf *query, struct cs_err *err);
 
 /* Formats Unix time ms as an x-amz-date value into out (at least
  * CS_SIGV4_DATE_LEN + 1 bytes). Returns out. Cannot fail. */

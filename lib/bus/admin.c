@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bus/kconf.h"
+#include "bus/msk_iam.h"
 
 #define KAFKA_ERRSTR_MAX 512
 
@@ -88,6 +89,9 @@ cs_rc cs_admin_create_topics(const struct cs_config *cfg, char *const *envp,
         goto cleanup;
     }
     conf = NULL;
+    rc = cs_msk_iam_started(rk, err);
+    if (rc != CS_OK)
+        goto cleanup;
     topics = calloc(n, sizeof(*topics));
     if (topics == NULL) {
         rc = cs_err_set(err, CS_ERR_NOMEM, "out of memory");

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bus/kconf.h"
+#include "bus/msk_iam.h"
 #include "util/log.h"
 
 #define KAFKA_ERRSTR_MAX 512
@@ -216,7 +217,8 @@ cs_consumer_t *cs_consumer_new(const struct cs_config *cfg, char *const *envp,
     }
     /* one queue for messages, rebalances and errors */
     rd_kafka_poll_set_consumer(c->rk);
-    if (subscribe(c, o, err) != CS_OK) {
+    if (cs_msk_iam_started(c->rk, err) != CS_OK ||
+        subscribe(c, o, err) != CS_OK) {
         rd_kafka_destroy(c->rk);
         goto fail;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bus/msk_iam.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -19,7 +20,8 @@ extern char **environ;
 /* Variables of ours that share the prefix but are not librdkafka
  * properties. */
 static const char *const own_vars[] = {
-    "CELLSCAN_KAFKA_BROKERS", "CELLSCAN_KAFKA_PROPERTIES_FILE", NULL,
+    "CELLSCAN_KAFKA_BROKERS", "CELLSCAN_KAFKA_PROPERTIES_FILE",
+    "CELLSCAN_KAFKA_MSK_IAM", NULL,
 };
 
 static const char *const secret_words[] = {
@@ -271,6 +273,8 @@ cs_rc cs_kconf_new(const struct cs_config *cfg, char *const *envp,
         rc = apply_file(conf, cfg->kafka_properties_file, err);
     if (rc == CS_OK)
         rc = apply_env(conf, envp ? envp : environ, err);
+    if (rc == CS_OK)
+        rc = cs_msk_iam_setup(cfg, conf, err);
     if (rc != CS_OK) {
         rd_kafka_conf_destroy(conf);
         return rc;

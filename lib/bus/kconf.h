@@ -6,9 +6,13 @@
  *   3. the properties file CELLSCAN_KAFKA_PROPERTIES_FILE (key=value lines,
  *      '#' comments, blank lines ignored);
  *   4. every environment variable CELLSCAN_KAFKA_<PROPERTY> except
- *      CELLSCAN_KAFKA_BROKERS and CELLSCAN_KAFKA_PROPERTIES_FILE: the rest
+ *      CELLSCAN_KAFKA_BROKERS, CELLSCAN_KAFKA_PROPERTIES_FILE and
+ *      CELLSCAN_KAFKA_MSK_IAM (settings of ours): the rest
  *      of the name, lower-cased, underscores turned into dots, is the
  *      librdkafka property (CELLSCAN_KAFKA_SASL_MECHANISM -> sasl.mechanism).
+ *   5. with CELLSCAN_KAFKA_MSK_IAM=true (and sasl.mechanism=OAUTHBEARER),
+ *      the MSK IAM token refresh callback (bus/msk_iam.h); call
+ *      cs_msk_iam_started on the client right after rd_kafka_new.
  * So SASL, TLS or MSK IAM setups need no code change. librdkafka's own log
  * lines go through cs_log (component "kafka"), which redacts secrets.
  * Values of secret properties (passwords, client secrets, private keys)
@@ -38,6 +42,7 @@ struct cs_kprop {
  * CS_ERR_INVALID naming the property and where it came from (variable, or
  * file:line) for an unknown property or a bad value, or naming the file
  * and line for a malformed line; CS_ERR_IO when the file cannot be read;
+ * CS_ERR_INVALID from cs_msk_iam_setup (MSK IAM without OAUTHBEARER);
  * CS_ERR_LIMIT for a file over CS_MAX_KAFKA_PROPERTIES_FILE. On success
  * *out is the conf; caller frees with rd_kafka_conf_destroy unless it is
  * handed to rd_kafka_new (which takes ownership). */
@@ -47,7 +52,7 @@ cs_rc cs_kconf_new(const struct cs_config *cfg, char *const *envp,
 
 /* Maps an environment variable name to the librdkafka property it passes
  * through (see above) into out. Returns 1 when env_name is a passthrough
- * variable, 0 when it is not (other prefix, one of our own two settings,
+ * variable, 0 when it is not (other prefix, one of our own settings,
  * or nothing after the prefix, or the property does not fit outlen).
  * Cannot fail. */
 int cs_kconf_env_property(const char *env_name, char *out, size_t outlen);

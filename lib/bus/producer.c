@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bus/kconf.h"
+#include "bus/msk_iam.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -86,6 +87,11 @@ cs_producer_t *cs_producer_new(const struct cs_config *cfg, char *const *envp,
         cs_err_set(err, CS_ERR_UNAVAILABLE, "cannot create Kafka producer: %s",
                    errstr);
         goto fail;
+    }
+    if (cs_msk_iam_started(p->rk, err) != CS_OK) {
+        rd_kafka_destroy(p->rk);
+        free(p);
+        return NULL;
     }
     return p;
 fail:

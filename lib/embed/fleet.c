@@ -181,6 +181,7 @@ static cs_rc start_cluster(cs_embed_t *e, int partitions, struct cs_err *err)
         return cs_err_set(err, CS_ERR_NOMEM, "out of memory");
     e->cfg.kafka_brokers = e->brokers;
     e->cfg.kafka_properties_file = e->no_file;
+    e->cfg.kafka_msk_iam = 0; /* the embedded cluster takes no SASL */
     return CS_OK;
 }
 

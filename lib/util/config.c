@@ -6,9 +6,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
-enum setting_type { SET_INT, SET_STR, SET_ENUM };
+enum setting_type { SET_INT, SET_STR, SET_ENUM, SET_BOOL };
 
 /* Checks a string value; returns NULL when valid, else why not. */
 typedef const char *(*str_check_fn)(const char *v);
@@ -132,6 +133,8 @@ static const struct setting settings[] = {
      "Kafka bootstrap servers (host:port,...)"},
     {"CELLSCAN_KAFKA_PROPERTIES_FILE", "kafka-properties-file", SET_STR, "", 0, 0, NULL, NULL, ALL, OFF(kafka_properties_file),
      "file of librdkafka properties (key=value lines); CELLSCAN_KAFKA_<PROPERTY> variables also pass through"},
+    {"CELLSCAN_KAFKA_MSK_IAM", "kafka-msk-iam", SET_BOOL, "false", 0, 0, NULL, NULL, ALL, OFF(kafka_msk_iam),
+     "Amazon MSK IAM authentication: sign OAUTHBEARER tokens for kafka.<AWS_REGION>.amazonaws.com with the base AWS credentials (needs sasl.mechanism=OAUTHBEARER, e.g. CELLSCAN_KAFKA_SASL_MECHANISM=OAUTHBEARER)"},
     {"CELLSCAN_TOPIC_PREFIX", "topic-prefix", SET_STR, "cellscan.", 0, 0, NULL, check_prefix, ALL, OFF(topic_prefix),
      "prefix of the topic names (scan-requests, cell-jobs, cell-results, scan-results, dead-letters)"},
     {"CELLSCAN_REDIS_URL", "redis-url", SET_STR, "redis://127.0.0.1:6379/0", 0, 0, NULL, check_redis_url, D | A | C, OFF(redis_url),
@@ -230,6 +233,21 @@ static int enum_ok(const char *choices, const char *v)
     return 0;
 }
 
+/* 1 for true, 0 for false, -1 for anything else. */
+static int bool_value(const char *v)
+{
+    static const char *const yes[] = {"true", "1", "yes", "on", NULL};
+    static const char *const no[] = {"false", "0", "no", "off", NULL};
+
+    for (int i = 0; yes[i]; i++)
+        if (strcasecmp(v, yes[i]) == 0)
+            return 1;
+    for (int i = 0; no[i]; i++)
+        if (strcasecmp(v, no[i]) == 0)
+            return 0;
+    return -1;
+}
+
 static cs_rc set_value(struct cs_config *cfg, const struct setting *s,
                        const char *v, int from_flag, struct cs_err *err)
 {
@@ -252,6 +270,15 @@ static cs_rc set_value(struct cs_config *cfg, const struct setting *s,
                               "%s=%s is out of range: allowed %lld..%lld",
                               src, v, s->min, s->max);
         *int_field(cfg, s) = (int)n;
+        return CS_OK;
+    }
+    if (s->type == SET_BOOL) {
+        int b = bool_value(v);
+        if (b < 0)
+            return cs_err_set(err, CS_ERR_INVALID,
+                              "%s=%s is not allowed: one of true|false "
+                              "(also 1|0, yes|no, on|off)", src, v);
+        *int_field(cfg, s) = b;
         return CS_OK;
     }
     if (s->type == SET_ENUM && !enum_ok(s->choices, v))
@@ -330,6 +357,66 @@ static cs_rc load_flags(struct cs_config *cfg, unsigned prog, int *argc,
     return help ? CS_ERR_HELP : CS_OK;
 }
 
+/* The sasl.mechanism librdkafka will get, as lib/bus/kconf.c builds it:
+ * the properties file, then CELLSCAN_KAFKA_SASL_MECHANISM(S), which win.
+ * "" when none is set. A file that cannot be read is left for kconf to
+ * report. */
+static void kafka_sasl_mechanism(const char *file, char *out, size_t outlen)
+{
+    const char *env = getenv("CELLSCAN_KAFKA_SASL_MECHANISMS");
+    char line[1024];
+    FILE *f;
+
+    out[0] = '\0';
+    if (env == NULL)
+        env = getenv("CELLSCAN_KAFKA_SASL_MECHANISM");
+    if (env) {
+        snprintf(out, outlen, "%s", env);
+        return;
+    }
+    if (file == NULL || file[0] == '\0' || (f = fopen(file, "r")) == NULL)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        char *k = line, *eq, *end;
+        while (*k == ' ' || *k == '\t')
+            k++;
+        if (*k == '#' || (eq = strchr(k, '=')) == NULL)
+            continue;
+        for (end = eq; end > k && (end[-1] == ' ' || end[-1] == '\t');)
+            end--;
+        if (!((end - k == 14 && strncmp(k, "sasl.mechanism", 14) == 0) ||
+              (end - k == 15 && strncmp(k, "sasl.mechanisms", 15) == 0)))
+            continue;
+        k = eq + 1;
+        while (*k == ' ' || *k == '\t')
+            k++;
+        end = k + strlen(k);
+        while (end > k && strchr(" \t\r\n", end[-1]))
+            *--end = '\0';
+        snprintf(out, outlen, "%s", k);
+    }
+    fclose(f);
+}
+
+/* Settings that only make sense together. */
+static cs_rc check_combinations(const struct cs_config *cfg,
+                                struct cs_err *err)
+{
+    char mech[64];
+
+    if (!cfg->kafka_msk_iam)
+        return CS_OK;
+    kafka_sasl_mechanism(cfg->kafka_properties_file, mech, sizeof(mech));
+    if (strcmp(mech, "OAUTHBEARER") != 0)
+        return cs_err_set(err, CS_ERR_INVALID,
+                          "CELLSCAN_KAFKA_MSK_IAM=true needs "
+                          "CELLSCAN_KAFKA_SASL_MECHANISM=OAUTHBEARER "
+                          "(sasl.mechanism is %s%s%s)",
+                          mech[0] ? "\"" : "", mech[0] ? mech : "not set",
+                          mech[0] ? "\"" : "");
+    return CS_OK;
+}
+
 cs_rc cs_config_load(struct cs_config *cfg, unsigned prog, int *argc,
                      char **argv, struct cs_err *err)
 {
@@ -339,7 +426,7 @@ cs_rc cs_config_load(struct cs_config *cfg, unsigned prog, int *argc,
     for (size_t i = 0; i < NSETTINGS; i++) {
         const struct setting *s = &settings[i];
         /* every string field is non-NULL, even for other programs */
-        if (s->type != SET_INT || (s->progs & prog)) {
+        if ((s->type != SET_INT && s->type != SET_BOOL) || (s->progs & prog)) {
             rc = set_value(cfg, s, s->def, 0, err);
             if (rc != CS_OK)
                 return rc;
@@ -355,6 +442,8 @@ cs_rc cs_config_load(struct cs_config *cfg, unsigned prog, int *argc,
             return rc;
     }
     rc = load_flags(cfg, prog, argc, argv, err);
+    if (rc == CS_OK)
+        rc = check_combinations(cfg, err);
     if (rc != CS_OK)
         return rc;
     if (cfg->worker_id[0] == '\0') {
@@ -376,7 +465,7 @@ void cs_config_free(struct cs_config *cfg)
     if (cfg == NULL)
         return;
     for (size_t i = 0; i < NSETTINGS; i++) {
-        if (settings[i].type != SET_INT) {
+        if (settings[i].type != SET_INT && settings[i].type != SET_BOOL) {
             char **sp = str_field(cfg, &settings[i]);
             free(*sp);
             *sp = NULL;
@@ -397,6 +486,8 @@ void cs_config_help(unsigned prog, FILE *out)
                     s->min, s->max);
         else if (s->type == SET_ENUM)
             fprintf(out, "      default %s, one of %s\n", s->def, s->choices);
+        else if (s->type == SET_BOOL)
+            fprintf(out, "      default %s, one of true|false\n", s->def);
         else
             fprintf(out, "      default \"%s\"\n", s->def);
     }
@@ -411,6 +502,10 @@ void cs_config_print(const struct cs_config *cfg, unsigned prog, FILE *out)
         if (s->type == SET_INT)
             fprintf(out, "%s=%d\n", s->env,
                     *(const int *)((const char *)cfg + s->offset));
+        else if (s->type == SET_BOOL)
+            fprintf(out, "%s=%s\n", s->env,
+                    *(const int *)((const char *)cfg + s->offset) ? "true"
+                                                                  : "false");
         else
             fprintf(out, "%s=%s\n", s->env,
                     *(char *const *)((const char *)cfg + s->offset));

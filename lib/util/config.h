@@ -32,6 +32,7 @@ struct cs_config {
     /* Kafka and Redis */
     char *kafka_brokers;
     char *kafka_properties_file;
+    int kafka_msk_iam;          /* CELLSCAN_KAFKA_MSK_IAM (0/1) */
     char *topic_prefix;
     char *redis_url;
     int report_ttl_s;
