@@ -272,8 +272,17 @@ cs_rc cs_consumer_commit(cs_consumer_t *c, const char *topic,
 {
     rd_kafka_topic_partition_list_t *l = one_partition(topic, partition,
                                                        next_offset);
-    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, async);
+    rd_kafka_resp_err_t e;
     cs_rc rc = CS_OK;
+
+    /* A revoke hook that commits while the consumer closes runs inside
+     * rd_kafka_consumer_close, holding mu; a synchronous commit there can
+     * wait forever (the group rebalancing as its other members leave) and
+     * the close would no longer be bounded. The owner commits
+     * synchronously before closing; from the close, send it and go. */
+    if (c->closing)
+        async = 1;
+    e = rd_kafka_commit(c->rk, l, async);
 
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR && !async)
         e = l->elems[0].err;

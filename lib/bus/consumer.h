@@ -69,7 +69,10 @@ cs_rc cs_consumer_poll(cs_consumer_t *c, int timeout_ms,
 /* Commits next_offset (the offset of the first message NOT done, i.e. the
  * last done + 1) for topic/partition, synchronously unless async is set
  * (an async commit that fails later is logged as a warning from
- * cs_consumer_poll; the next commit of the partition covers it). Errors:
+ * cs_consumer_poll; the next commit of the partition covers it). From a
+ * rebalance hook during cs_consumer_close the commit is always async, so
+ * that the close keeps its bound: commit synchronously before closing.
+ * Errors:
  * CS_ERR_UNAVAILABLE naming the partition and librdkafka's reason (e.g. the
  * partition was revoked meanwhile). */
 cs_rc cs_consumer_commit(cs_consumer_t *c, const char *topic,
