@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "aws/msk.h"
+#include "b64url.h"
 
 #include "bus/consumer.h"
 #include "bus/kconf.h"
@@ -230,39 +231,6 @@ static void fake_broker_start(struct fake_broker *b)
     assert_int_equal(pthread_create(&b->thread, NULL, fake_broker_run, b), 0);
 }
 
-static int b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '-' ? 62 : c == '_' ? 63 : -1;
-}
-
-static char *b64url_decode(const char *s, size_t n)
-{
-    char *out = malloc(n + 1);
-    unsigned acc = 0;
-    size_t o = 0;
-    int bits = 0;
-
-    assert_non_null(out);
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val(s[i]);
-        assert_true(v >= 0);
-        acc = acc << 6 | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)(acc >> bits & 0xff);
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* The Unix ms of an X-Amz-Date value. */
 static int64_t amz_date_ms(const char *d)
 {
@@ -366,7 +334,8 @@ static void msk_iam_token_end_to_end(void **state)
     assert_non_null(end);
     assert_string_equal(end, "\x01\x01");
     assert_true(strncmp(bearer, TOKEN_START, strlen(TOKEN_START)) == 0);
-    url = b64url_decode(bearer, (size_t)(end - bearer));
+    url = cs_b64url_decode(bearer, (size_t)(end - bearer));
+    assert_non_null(url);
     date = strstr(url, "&X-Amz-Date=");
     assert_non_null(date);
     /* what cs_msk_url signs for that second is exactly what was sent */
