@@ -531,6 +531,13 @@ class Fleet:
         return wait_for(lambda: self.reports_on_topic(scan_id), timeout,
                         "the report of " + scan_id, interval=0.5)
 
+    def wait_stored(self, scan_id, client, timeout=60):
+        """Waits for the report of scan_id in Redis: the aggregator stores
+        it after scan-results acknowledged it, so a report seen on the
+        topic may not be in Redis yet."""
+        return wait_for(lambda: self.stored_report(client, scan_id), timeout,
+                        "the stored report of " + scan_id, interval=0.2)
+
     def report_json(self, scan_id, client):
         """`cellscan report SCAN --format json` as client: (exit status,
         parsed JSON or None, stderr)."""

@@ -65,6 +65,8 @@ class TwoClients(fh.FleetTestCase, unittest.TestCase):
             f.submit(SCOPE_ACME, SCAN_ACME)
             f.submit(SCOPE_GLOBEX, SCAN_GLOBEX)
             cls.topic = {s: f.wait_report(s) for s in (SCAN_ACME, SCAN_GLOBEX)}
+            f.wait_stored(SCAN_ACME, ACME)
+            f.wait_stored(SCAN_GLOBEX, GLOBEX)
             cls.assumes, cls.assume_log = f.assume_roles()
             cls.org_assumes, _ = f.assume_roles("CellScanOrgDiscovery")
             cls.expected = {SCAN_ACME: fh.oracle(["--demo"], SCOPE_ACME, tmp=f.tmp),
@@ -140,7 +142,8 @@ class TwoClients(fh.FleetTestCase, unittest.TestCase):
         want[SUSPENDED] = "suspended"
         self.assertEqual(skipped, want)
         # the other client's scan has no denied account
-        status, a, _ = self.fleet.report_json(SCAN_ACME, ACME)
+        status, a, err = self.fleet.report_json(SCAN_ACME, ACME)
+        self.assertEqual(status, 0, err)
         self.assertEqual(a["errors"]["permission_denied"], [])
 
     def test_one_assume_role_per_account_per_scan_across_three_workers(self):

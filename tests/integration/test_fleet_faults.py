@@ -73,6 +73,7 @@ class Faults(fh.FleetTestCase, unittest.TestCase):
     def run_scan(f, scan_id, timeout=120):
         f.submit(SCOPE, scan_id)
         f.wait_report(scan_id, timeout)
+        f.wait_stored(scan_id, CLIENT)
         status, report, err = f.report_json(scan_id, CLIENT)
         assert status == 0, "cellscan report %s: %s" % (scan_id, err)
         return report
@@ -93,6 +94,7 @@ class Faults(fh.FleetTestCase, unittest.TestCase):
         published exactly once on scan-results (waiting settle seconds
         more for a second copy to show), with the bytes stored."""
         time.sleep(settle)
+        self.fleet.wait_stored(scan_id, CLIENT)
         recs = [r for r in self.fleet.raw_records("scan-results") if r["key"] == scan_id.encode()]
         self.assertEqual(len(recs), 1, "%s published %d times" % (scan_id, len(recs)))
         self.assertEqual(recs[0]["value"], self.fleet.stored_report(CLIENT, scan_id))
