@@ -81,7 +81,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     cs_consumer_t *c = opaque;
-    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    /* NULL when no protocol is in effect (the group was left or is being
+     * closed): then it is not cooperative */
+    const char *protocol = rd_kafka_rebalance_protocol(rk);
+    int coop = protocol != NULL && strcmp(protocol, "COOPERATIVE") == 0;
 
     switch (err) {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
