@@ -118,11 +118,15 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *offsets, void *opaque)
 {
+    cs_consumer_t *c = opaque;
+
     (void)rk;
-    (void)opaque;
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
         return;
-    cs_log(&log_ctx, CS_LOG_WARN, "commit of %d partition(s) failed: %s",
+    /* while closing, these are the hooks' repeats of commits the owner
+     * made synchronously before the close (cs_consumer_commit) */
+    cs_log(&log_ctx, c->closing ? CS_LOG_INFO : CS_LOG_WARN,
+           "commit of %d partition(s) failed: %s",
            offsets ? offsets->cnt : 0, rd_kafka_err2str(err));
 }
 
