@@ -69,6 +69,16 @@ static char *param(const char *url, const char *name)
     return found;
 }
 
+/* Fails unless url's query has name exactly once, with value want. */
+static void expect_param(const char *url, const char *name, const char *want)
+{
+    char *v = param(url, name);
+
+    assert_non_null(v);
+    assert_string_equal(v, want);
+    free(v);
+}
+
 static int count_params(const char *url)
 {
     int n = 1;
@@ -105,26 +115,14 @@ static void check_token(const char *region, const char *token)
 
     /* exactly these parameters */
     assert_int_equal(count_params(url), token ? 9 : 8);
-    v = param(url, "Action");
-    assert_string_equal(v, "kafka-cluster%3AConnect");
-    free(v);
-    v = param(url, "X-Amz-Algorithm");
-    assert_string_equal(v, "AWS4-HMAC-SHA256");
-    free(v);
-    v = param(url, "X-Amz-Credential");
+    expect_param(url, "Action", "kafka-cluster%3AConnect");
+    expect_param(url, "X-Amz-Algorithm", "AWS4-HMAC-SHA256");
     snprintf(prefix, sizeof(prefix),
              AKID "%%2F20230101%%2F%s%%2Fkafka-cluster%%2Faws4_request", region);
-    assert_string_equal(v, prefix);
-    free(v);
-    v = param(url, "X-Amz-Date");
-    assert_string_equal(v, AMZ_DATE);
-    free(v);
-    v = param(url, "X-Amz-Expires");
-    assert_string_equal(v, "900");
-    free(v);
-    v = param(url, "X-Amz-SignedHeaders");
-    assert_string_equal(v, "host");
-    free(v);
+    expect_param(url, "X-Amz-Credential", prefix);
+    expect_param(url, "X-Amz-Date", AMZ_DATE);
+    expect_param(url, "X-Amz-Expires", "900");
+    expect_param(url, "X-Amz-SignedHeaders", "host");
     v = param(url, "X-Amz-Security-Token");
     if (token)
         assert_string_equal(
@@ -132,9 +130,7 @@ static void check_token(const char *region, const char *token)
     else
         assert_null(v);
     free(v);
-    v = param(url, "User-Agent");
-    assert_string_equal(v, "cellscan%2F0.1");
-    free(v);
+    expect_param(url, "User-Agent", "cellscan%2F0.1");
     sig_ours = param(url, "X-Amz-Signature");
     sig_boto = param(expected, "X-Amz-Signature");
     assert_non_null(sig_ours);
